@@ -1,0 +1,38 @@
+// Three test levels, one config: TEST_TYPE picks which files run (see package.json scripts).
+const { loadEnv } = require("@medusajs/utils")
+loadEnv("test", process.cwd())
+
+const levels = {
+  unit: {
+    testMatch: ["<rootDir>/src/**/__tests__/**/*.unit.spec.ts", "<rootDir>/sandbox/**/__tests__/**/*.unit.spec.ts", "<rootDir>/scripts/**/__tests__/**/*.unit.spec.ts"],
+  },
+  "integration:modules": {
+    testMatch: ["<rootDir>/src/modules/*/__tests__/**/*.spec.ts", "<rootDir>/integration-tests/modules/**/*.spec.ts"],
+    globalSetup: "<rootDir>/integration-tests/database-setup.ts",
+    globalTeardown: "<rootDir>/integration-tests/database-teardown.ts",
+  },
+  "integration:http": {
+    testMatch: ["<rootDir>/integration-tests/http/**/*.spec.ts"],
+    globalSetup: "<rootDir>/integration-tests/database-setup.ts",
+    globalTeardown: "<rootDir>/integration-tests/database-teardown.ts",
+  },
+}
+
+const level = levels[process.env.TEST_TYPE]
+if (!level) {
+  throw new Error(`TEST_TYPE must be one of ${Object.keys(levels).join(", ")} (got "${process.env.TEST_TYPE}")`)
+}
+
+module.exports = {
+  transform: {
+    "^.+\\.[jt]sx?$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2021" } },
+    ],
+  },
+  testEnvironment: "node",
+  moduleFileExtensions: ["js", "ts", "json"],
+  modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/", "<rootDir>/.data/"],
+  setupFiles: ["<rootDir>/integration-tests/setup.js"],
+  ...level,
+}

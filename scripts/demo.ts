@@ -1,0 +1,175 @@
+/**
+ * `npm run demo`: one command from a fresh clone to a running store.
+ *
+ *   database (configured, or embedded) → migrations → idempotent seed → services beside Medusa
+ *   (the PSP sandbox, later) → `medusa develop` with the admin dashboard → URLs printed.
+ *
+ * Runtime files (embedded PostgreSQL, logs) live in .data/, which `medusa develop` does not watch.
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { createWriteStream, mkdirSync } from "node:fs"
+import { createServer } from "node:net"
+import path from "node:path"
+import { startLocalPostgres, type LocalPostgres } from "./local-postgres"
+
+const ROOT = path.resolve(__dirname, "..")
+const LOG_DIR = path.join(ROOT, ".data", "demo")
+const DATABASE = process.env.DEMO_DB_NAME || "medusa_order_payments_demo"
+const PORT = Number(process.env.PORT || 9000)
+const BASE_URL = `http://localhost:${PORT}`
+
+type DemoStore = { publishableKey: string; admin: { email: string; password: string } }
+
+/** A process or server that runs beside Medusa for the demo; each contributes lines to the banner. */
+type DemoService = {
+  name: string
+  start(env: NodeJS.ProcessEnv): Promise<{ env?: NodeJS.ProcessEnv; banner: string[]; stop(): Promise<void> }>
+}
+
+// The PSP sandbox and the storefront checkout page join the demo here, started before Medusa so
+// that their URLs reach Medusa's environment.
+const services: DemoService[] = []
+
+function log(line: string): void {
+  console.log(`[demo] ${line}`)
+}
+
+function medusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const out = createWriteStream(path.join(LOG_DIR, logFile), { flags: "a" })
+  const child = spawn(process.execPath, [require.resolve("@medusajs/cli/cli.js"), ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    // its own process group, so that stopping it also stops the server `medusa develop` forks
+    detached: true,
+  })
+  child.stdout?.pipe(out)
+  child.stderr?.pipe(out)
+  return child
+}
+
+function runToEnd(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = medusa(args, env, logFile)
+    let output = ""
+    child.stdout?.on("data", (chunk) => (output += chunk))
+    child.stderr?.on("data", (chunk) => (output += chunk))
+    child.on("error", reject)
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`medusa ${args.join(" ")} failed (exit ${code}); see .data/demo/${logFile}\n${output.slice(-3000)}`))
+    )
+  })
+}
+
+async function waitForHealth(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`medusa develop exited (code ${child.exitCode}); see .data/demo/medusa.log`)
+    }
+    try {
+      const response = await fetch(`${BASE_URL}/health`)
+      if (response.ok) {
+        return
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  throw new Error(`Medusa did not answer ${BASE_URL}/health within ${timeoutMs / 1000}s; see .data/demo/medusa.log`)
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.once("error", () => resolve(false))
+    probe.listen(port, () => probe.close(() => resolve(true)))
+  })
+}
+
+async function main(): Promise<void> {
+  mkdirSync(LOG_DIR, { recursive: true })
+  if (!(await portIsFree(PORT))) {
+    console.error(`[demo] Port ${PORT} is in use (another demo still running?). Stop it, or set PORT.`)
+    process.exit(1)
+  }
+  const postgres: LocalPostgres = await startLocalPostgres(log)
+  const stops: Array<() => Promise<void>> = [() => postgres.stop()]
+  let server: ChildProcess | undefined
+
+  const shutdown = async (code: number): Promise<never> => {
+    if (server?.pid && server.exitCode === null) {
+      process.kill(-server.pid, "SIGTERM")
+    }
+    for (const stop of stops.reverse()) {
+      await stop().catch(() => undefined)
+    }
+    process.exit(code)
+  }
+  process.on("SIGINT", () => void shutdown(0))
+  process.on("SIGTERM", () => void shutdown(0))
+
+  try {
+    await postgres.ensureDatabase(DATABASE)
+    let env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...postgres.env,
+      DATABASE_URL: postgres.urlFor(DATABASE),
+      PORT: String(PORT),
+      NODE_ENV: "development",
+    }
+
+    log(`Migrating database ${DATABASE} ...`)
+    await runToEnd(["db:migrate"], env, "migrate.log")
+
+    log("Seeding the demo store ...")
+    const seedOutput = await runToEnd(["exec", "./demo/seed.ts"], env, "seed.log")
+    const storeLine = seedOutput.split("\n").find((line) => line.startsWith("DEMO_STORE "))
+    if (!storeLine) {
+      throw new Error("The seed did not report the demo store; see .data/demo/seed.log")
+    }
+    const store = JSON.parse(storeLine.slice("DEMO_STORE ".length)) as DemoStore
+
+    const banner: string[] = []
+    for (const service of services) {
+      log(`Starting ${service.name} ...`)
+      const started = await service.start(env)
+      env = { ...env, ...started.env }
+      banner.push(...started.banner)
+      stops.push(started.stop)
+    }
+
+    log(`Starting Medusa on ${BASE_URL} (log: .data/demo/medusa.log) ...`)
+    server = medusa(["develop"], env, "medusa.log")
+    server.on("exit", (code) => {
+      log(`Medusa exited (code ${code}); see .data/demo/medusa.log`)
+      void shutdown(code ?? 1)
+    })
+    await waitForHealth(server, 180_000)
+
+    console.log(
+      [
+        "",
+        "  The demo store is running.",
+        "",
+        `  Admin dashboard   ${BASE_URL}/app`,
+        `  Admin login       ${store.admin.email} / ${store.admin.password}`,
+        `  Store API         ${BASE_URL}/store   (header x-publishable-api-key: ${store.publishableKey})`,
+        `  Health            ${BASE_URL}/health`,
+        ...banner.map((line) => `  ${line}`),
+        `  Database          ${postgres.urlFor(DATABASE)}${postgres.startedEmbedded ? "   (embedded)" : ""}`,
+        "",
+        "  Ctrl+C stops everything.",
+        "",
+      ].join("\n")
+    )
+  } catch (error) {
+    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`)
+    await shutdown(1)
+  }
+}
+
+void main()
