@@ -1,0 +1,36 @@
+/**
+ * Resurs MAPI callbacks carry no signature (psp-protocols.md §4.5): nothing can be verified, so a
+ * callback is only a hint that names a payment. The pipeline fetches the payment back from Resurs
+ * and acts on that, never on the callback's own status field.
+ */
+import { CallbackRejectedError } from "../errors"
+import type { CallbackHint, CallbackInput } from "../types"
+import { resursAuthorizationCallbackSchema, resursManagementCallbackSchema } from "./schemas"
+
+function parseJson(rawBody: Buffer): unknown {
+  try {
+    return JSON.parse(rawBody.toString("utf8"))
+  } catch {
+    // what Resurs's own ecom library answers to a body it cannot read
+    throw new CallbackRejectedError("Resurs callback body is not JSON", 415)
+  }
+}
+
+export function parseResursCallback(input: CallbackInput): CallbackHint {
+  const body = parseJson(input.rawBody)
+  const authorization = resursAuthorizationCallbackSchema.safeParse(body)
+  if (authorization.success) {
+    const { paymentId, status } = authorization.data
+    return { pspReference: paymentId, dedupKey: `authorization:${paymentId}:${status}`, event: `AUTHORIZATION:${status}` }
+  }
+  const management = resursManagementCallbackSchema.safeParse(body)
+  if (management.success) {
+    const { paymentId, action, actionId } = management.data
+    return { pspReference: paymentId, dedupKey: `management:${actionId}`, event: `MANAGEMENT:${action}` }
+  }
+  const issues = [...authorization.error.issues, ...management.error.issues]
+    .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`)
+    .slice(0, 4)
+    .join("; ")
+  throw new CallbackRejectedError(`Resurs callback is neither an authorization nor a management callback (${issues})`, 400)
+}
