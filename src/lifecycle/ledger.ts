@@ -3,8 +3,8 @@
  *
  * One instrument per Medusa payment. It is opened as a `token` (needs authorization), as
  * `authorized`, or as `captured` (pre-captured), and afterwards only operations move money:
- * authorize, capture (partial, many times), refund (partial, many times) and revoke (release what
- * is uncaptured; on a pre-captured instrument, refund what is refundable).
+ * authorize, capture (partial, many times), refund (partial, many times) and cancel, NewStore's
+ * "revoke" (release what is uncaptured; on a pre-captured instrument, refund what is refundable).
  *
  * Operations are two-phase, like the write-ahead rows that back them: `beginOperation` checks the
  * limits and places a hold; `settleOperation` (the PSP said yes) makes it real; `failOperation`
@@ -22,8 +22,8 @@
 import { currencyExponent, fromMinorUnits, type MinorUnits } from "./money"
 
 export type InstrumentOrigin = "token" | "authorized" | "captured"
-export type OperationKind = "authorize" | "capture" | "refund" | "revoke"
-/** What an operation does to the money; a revoke is a `void`, or a `refund` on a pre-captured instrument. */
+export type OperationKind = "authorize" | "capture" | "refund" | "cancel"
+/** What an operation does to the money; a cancel is a `void`, or a `refund` on a pre-captured instrument. */
 export type OperationEffect = "authorize" | "capture" | "refund" | "void"
 export type LedgerOperationStatus = "pending" | "succeeded" | "failed"
 export type InstrumentStatus =
@@ -72,7 +72,7 @@ export interface LedgerOperation {
   readonly status: LedgerOperationStatus
   readonly amount: MinorUnits
   readonly lines: readonly LineQuantity[]
-  /** The movement this operation makes once settled (zero deltas for a no-op revoke). */
+  /** The movement this operation makes once settled (zero deltas for a no-op cancel). */
   readonly transaction: LedgerTransaction
 }
 
@@ -84,10 +84,10 @@ export interface InstrumentLedger {
   readonly authorized: MinorUnits
   readonly captured: MinorUnits
   readonly refunded: MinorUnits
-  /** Authorization released without capture (voided by a revoke). */
+  /** Authorization released without capture (voided by a cancel). */
   readonly canceled: MinorUnits
-  /** A settled revoke closed the instrument to authorize, capture and revoke. */
-  readonly revoked: boolean
+  /** A settled cancel closed the instrument to authorize, capture and cancel. */
+  readonly closed: boolean
   readonly lines: readonly LedgerLine[]
   /** Every accepted operation, in the order it was begun. */
   readonly operations: readonly LedgerOperation[]
@@ -103,9 +103,9 @@ export interface OpenInstrumentInput {
 export interface OperationRequest {
   readonly key: string
   readonly kind: OperationKind
-  /** Omitted: the lines' amount if lines are given, else everything available (authorize: the instrument amount). Not allowed on revoke. */
+  /** Omitted: the lines' amount if lines are given, else everything available (authorize: the instrument amount). Not allowed on cancel. */
   readonly amount?: MinorUnits
-  /** Capture or refund exactly these line quantities. Not allowed on authorize and revoke. */
+  /** Capture or refund exactly these line quantities. Not allowed on authorize and cancel. */
   readonly lines?: readonly LineQuantity[]
 }
 
@@ -183,7 +183,7 @@ export class LineQuantityExceededError extends LedgerError {
   }
 }
 
-/** The instrument was revoked (or a revoke is in flight): no more authorize, capture or revoke. */
+/** The instrument was canceled (or a cancel is in flight): no more authorize, capture or cancel. */
 export class InstrumentClosedError extends LedgerError {
   readonly code = "instrument_closed"
   constructor(readonly operation: OperationKind, reason: string) {
@@ -192,7 +192,7 @@ export class InstrumentClosedError extends LedgerError {
   }
 }
 
-/** The operation does not fit the instrument's state (capture before authorization, authorize twice, revoke while others are in flight). */
+/** The operation does not fit the instrument's state (capture before authorization, authorize twice, cancel while others are in flight). */
 export class InstrumentStateError extends LedgerError {
   readonly code = "invalid_state"
   constructor(readonly operation: OperationKind | "settle" | "fail", message: string) {
@@ -266,7 +266,7 @@ export function openInstrument(input: OpenInstrumentInput): InstrumentLedger {
     captured: input.origin === "captured" ? input.amount : 0n,
     refunded: 0n,
     canceled: 0n,
-    revoked: false,
+    closed: false,
     lines,
     operations: [],
   }
@@ -312,7 +312,7 @@ export function balances(ledger: InstrumentLedger): LedgerBalances {
 export function instrumentStatus(ledger: InstrumentLedger): InstrumentStatus {
   const { capturable, refundable } = balances(ledger)
   if (ledger.captured === 0n) {
-    if (ledger.revoked) return "canceled"
+    if (ledger.closed) return "canceled"
     return ledger.authorized === 0n ? "token" : "authorized"
   }
   if (ledger.refunded > 0n) {
@@ -338,6 +338,20 @@ export function lineAmount(line: Pick<LedgerLine, "quantity" | "totalAmount">, t
 // ---------------------------------------------------------------------------------------------
 // Operations
 // ---------------------------------------------------------------------------------------------
+
+/** NewStore's transaction for an effect: capture moves capturable into refundable, and so on. */
+export function transactionFor(effect: OperationEffect, amount: MinorUnits): LedgerTransaction {
+  switch (effect) {
+    case "authorize":
+      return { capturableDelta: amount, refundableDelta: 0n }
+    case "capture":
+      return { capturableDelta: -amount, refundableDelta: amount }
+    case "refund":
+      return { capturableDelta: 0n, refundableDelta: -amount }
+    case "void":
+      return { capturableDelta: -amount, refundableDelta: 0n }
+  }
+}
 
 type LineStage = "capture" | "refund"
 
@@ -389,7 +403,7 @@ function resolveLines(
 }
 
 function isClosing(ledger: InstrumentLedger): boolean {
-  return ledger.revoked || pending(ledger).some((operation) => operation.kind === "revoke")
+  return ledger.closed || pending(ledger).some((operation) => operation.kind === "cancel")
 }
 
 function resolveAmount(
@@ -409,7 +423,7 @@ function planOperation(ledger: InstrumentLedger, request: OperationRequest): Led
   const base = { key: request.key, kind, status: "pending" as const }
   const { capturable, refundable, pendingCapture, pendingRefund } = balances(ledger)
 
-  if (kind === "authorize" || kind === "revoke") {
+  if (kind === "authorize" || kind === "cancel") {
     if (request.lines !== undefined) {
       throw new InvalidLedgerInputError("lines", `a ${kind} takes no lines`)
     }
@@ -417,52 +431,52 @@ function planOperation(ledger: InstrumentLedger, request: OperationRequest): Led
 
   switch (kind) {
     case "authorize": {
-      if (isClosing(ledger)) throw new InstrumentClosedError(kind, "revoked")
+      if (isClosing(ledger)) throw new InstrumentClosedError(kind, "canceled")
       if (ledger.origin !== "token") throw new InstrumentStateError(kind, `the instrument was opened ${ledger.origin}`)
       if (ledger.authorized > 0n || pending(ledger).some((operation) => operation.kind === "authorize")) {
         throw new InstrumentStateError(kind, "the instrument is already authorized or being authorized")
       }
       const amount = resolveAmount(request, undefined, ledger.amount)
       if (amount > ledger.amount) throw new OverAuthorizationError(amount, ledger.amount, currency)
-      return { ...base, effect: "authorize", amount, lines: [], transaction: { capturableDelta: amount, refundableDelta: 0n } }
+      return { ...base, effect: "authorize", amount, lines: [], transaction: transactionFor("authorize", amount) }
     }
     case "capture": {
-      if (isClosing(ledger)) throw new InstrumentClosedError(kind, "revoked")
+      if (isClosing(ledger)) throw new InstrumentClosedError(kind, "canceled")
       if (ledger.authorized === 0n) throw new InstrumentStateError(kind, "the instrument is not authorized yet")
       const available = capturable - pendingCapture
       const resolved = request.lines ? resolveLines(ledger, kind, "capture", request.lines) : undefined
       const amount = resolveAmount(request, resolved?.amount, available)
       if (amount === 0n || amount > available) throw new OverCaptureError(amount, available, currency)
-      return { ...base, effect: "capture", amount, lines: resolved?.lines ?? [], transaction: { capturableDelta: -amount, refundableDelta: amount } }
+      return { ...base, effect: "capture", amount, lines: resolved?.lines ?? [], transaction: transactionFor("capture", amount) }
     }
     case "refund": {
       const available = refundable - pendingRefund
       const resolved = request.lines ? resolveLines(ledger, kind, "refund", request.lines) : undefined
       const amount = resolveAmount(request, resolved?.amount, available)
       if (amount === 0n || amount > available) throw new OverRefundError(amount, available, currency)
-      return { ...base, effect: "refund", amount, lines: resolved?.lines ?? [], transaction: { capturableDelta: 0n, refundableDelta: -amount } }
+      return { ...base, effect: "refund", amount, lines: resolved?.lines ?? [], transaction: transactionFor("refund", amount) }
     }
-    case "revoke": {
-      if (request.amount !== undefined) throw new InvalidLedgerInputError("amount", "a revoke takes no amount: it releases everything left")
-      if (isClosing(ledger)) throw new InstrumentClosedError(kind, "already revoked")
+    case "cancel": {
+      if (request.amount !== undefined) throw new InvalidLedgerInputError("amount", "a cancel takes no amount: it releases everything left")
+      if (isClosing(ledger)) throw new InstrumentClosedError(kind, "already canceled")
       if (pending(ledger).length > 0) {
         throw new InstrumentStateError(kind, `${pending(ledger).length} operation(s) still in flight; settle or fail them first`)
       }
       if (ledger.origin === "captured") {
-        // A pre-captured instrument cannot be voided: its revoke refunds what is refundable.
+        // A pre-captured instrument cannot be voided: its cancel refunds what is refundable.
         if (refundable === 0n) throw new InstrumentClosedError(kind, "everything is refunded")
         const lines = ledger.lines
           .map((line) => ({ id: line.id, quantity: line.captured - line.refunded }))
           .filter((line) => line.quantity > 0)
-        return { ...base, effect: "refund", amount: refundable, lines, transaction: { capturableDelta: 0n, refundableDelta: -refundable } }
+        return { ...base, effect: "refund", amount: refundable, lines, transaction: transactionFor("refund", refundable) }
       }
       const lines = ledger.lines
         .map((line) => ({ id: line.id, quantity: line.quantity - line.captured - line.canceled }))
         .filter((line) => line.quantity > 0)
-      return { ...base, effect: "void", amount: capturable, lines, transaction: { capturableDelta: -capturable, refundableDelta: 0n } }
+      return { ...base, effect: "void", amount: capturable, lines, transaction: transactionFor("void", capturable) }
     }
     default:
-      throw new InvalidLedgerInputError("kind", `must be authorize, capture, refund or revoke (got ${String(kind)})`)
+      throw new InvalidLedgerInputError("kind", `must be authorize, capture, refund or cancel (got ${String(kind)})`)
   }
 }
 
@@ -519,7 +533,7 @@ export function settleOperation(ledger: InstrumentLedger, key: string): Operatio
   }
   const settled: LedgerOperation = { ...operation, status: "succeeded" }
   const next = withOperation(ledger, settled)
-  const revoked = next.revoked || operation.kind === "revoke"
+  const closed = next.closed || operation.kind === "cancel"
   switch (operation.effect) {
     case "authorize":
       return { ledger: { ...next, authorized: next.authorized + operation.amount }, operation: settled, replayed: false }
@@ -531,13 +545,13 @@ export function settleOperation(ledger: InstrumentLedger, key: string): Operatio
       }
     case "refund":
       return {
-        ledger: { ...next, revoked, refunded: next.refunded + operation.amount, lines: addLineQuantities(next.lines, operation.lines, "refunded") },
+        ledger: { ...next, closed, refunded: next.refunded + operation.amount, lines: addLineQuantities(next.lines, operation.lines, "refunded") },
         operation: settled,
         replayed: false,
       }
     case "void":
       return {
-        ledger: { ...next, revoked, canceled: next.canceled + operation.amount, lines: addLineQuantities(next.lines, operation.lines, "canceled") },
+        ledger: { ...next, closed, canceled: next.canceled + operation.amount, lines: addLineQuantities(next.lines, operation.lines, "canceled") },
         operation: settled,
         replayed: false,
       }

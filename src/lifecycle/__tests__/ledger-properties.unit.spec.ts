@@ -40,7 +40,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({
     type: fc.constant("begin" as const),
     key: keyIndex,
-    kind: fc.constantFrom<OperationKind>("authorize", "capture", "capture", "refund", "refund", "revoke"),
+    kind: fc.constantFrom<OperationKind>("authorize", "capture", "capture", "refund", "refund", "cancel"),
     amount: fc.option(fc.bigInt({ min: 1n, max: 12000n }), { nil: undefined }),
     lines: fc.option(fc.array(fc.record({ line: fc.integer({ min: 0, max: 3 }), quantity: fc.integer({ min: 1, max: 3 }) }), { maxLength: 2 }), { nil: undefined }),
   }, { requiredKeys: ["type", "key", "kind"] }) },
@@ -51,7 +51,7 @@ function toRequest(step: Extract<Step, { type: "begin" }>): OperationRequest {
   const lines = step.lines?.map((line) => ({ id: `line_${line.line}`, quantity: line.quantity }))
   const unique = lines?.filter((line, index) => lines.findIndex((other) => other.id === line.id) === index)
   const request: OperationRequest = { key: `key_${step.key}`, kind: step.kind }
-  if (step.kind === "authorize" || step.kind === "revoke") {
+  if (step.kind === "authorize" || step.kind === "cancel") {
     return request
   }
   return { ...request, ...(step.amount !== undefined ? { amount: step.amount } : {}), ...(unique ? { lines: unique } : {}) }
@@ -117,7 +117,7 @@ function runSteps(start: InstrumentLedger, steps: Step[]): void {
     for (const [key, first] of firstSeen) {
       check(body(findOperation(ledger, key)!) === first, `operation ${key} changed after it was accepted`)
     }
-    check(!ledger.revoked || b.capturable === 0n, "a revoked instrument is still capturable")
+    check(!ledger.closed || b.capturable === 0n, "a canceled instrument is still capturable")
     check(typeof instrumentStatus(ledger) === "string", "no status")
   }
 }

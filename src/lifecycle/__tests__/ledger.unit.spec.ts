@@ -59,12 +59,12 @@ describe("the NewStore scenarios", () => {
     expect(ledger.lines.find((line) => line.id === "item_a")).toMatchObject({ captured: 1, refunded: 1 })
   })
 
-  it("partial cancellation: authorize 100, capture 50, revoke voids 50, refund 50", () => {
+  it("partial cancellation: authorize 100, capture 50, cancel (NewStore's revoke) voids 50, refund 50", () => {
     const token = openInstrument({ currency: "usd", origin: "token", amount: 10000n, lines: twoItems })
     const { ledger, table } = run(token, [
       { key: "auth", kind: "authorize" },
       { key: "ship-a", kind: "capture", lines: [{ id: "item_a", quantity: 1 }] },
-      { key: "cancel", kind: "revoke" },
+      { key: "cancel", kind: "cancel" },
       { key: "return-a", kind: "refund", lines: [{ id: "item_a", quantity: 1 }] },
     ])
     expect(table).toEqual([
@@ -78,27 +78,27 @@ describe("the NewStore scenarios", () => {
     expect(() => applyOperation(ledger, { key: "late", kind: "capture", amount: 1n })).toThrow(InstrumentClosedError)
   })
 
-  it("a revoke on a pre-captured instrument is a refund of what is refundable", () => {
+  it("a cancel on a pre-captured instrument is a refund of what is refundable", () => {
     const captured = openInstrument({ currency: "usd", origin: "captured", amount: 10000n, lines: twoItems })
     expect(balances(captured)).toMatchObject({ capturable: 0n, refundable: 10000n })
     const { ledger, table } = run(captured, [
       { key: "return-a", kind: "refund", lines: [{ id: "item_a", quantity: 1 }] },
-      { key: "cancel", kind: "revoke" },
+      { key: "cancel", kind: "cancel" },
     ])
     expect(table).toEqual([
       [0n, -5000n],
       [0n, -5000n],
     ])
-    expect(ledger.operations[1]).toMatchObject({ kind: "revoke", effect: "refund", amount: 5000n, lines: [{ id: "item_b", quantity: 1 }] })
+    expect(ledger.operations[1]).toMatchObject({ kind: "cancel", effect: "refund", amount: 5000n, lines: [{ id: "item_b", quantity: 1 }] })
     expect(instrumentStatus(ledger)).toBe("refunded")
-    expect(() => applyOperation(ledger, { key: "again", kind: "revoke" })).toThrow(InstrumentClosedError)
+    expect(() => applyOperation(ledger, { key: "again", kind: "cancel" })).toThrow(InstrumentClosedError)
   })
 
-  it("an instrument opened authorized can be captured at once; revoking a token cancels it", () => {
+  it("an instrument opened authorized can be captured at once; canceling a token closes it", () => {
     const authorized = openInstrument({ currency: "eur", origin: "authorized", amount: 2000n })
     expect(run(authorized, [{ key: "c", kind: "capture" }]).table).toEqual([[-2000n, 2000n]])
     const token = openInstrument({ currency: "eur", origin: "token", amount: 2000n })
-    const { ledger } = run(token, [{ key: "cancel", kind: "revoke" }])
+    const { ledger } = run(token, [{ key: "cancel", kind: "cancel" }])
     expect(instrumentStatus(ledger)).toBe("canceled")
     expect(() => applyOperation(ledger, { key: "a", kind: "authorize" })).toThrow(InstrumentClosedError)
   })
@@ -159,7 +159,7 @@ describe("limits", () => {
     const first = beginOperation(authorized, { key: "c1", kind: "capture", amount: 6000n })
     expect(() => beginOperation(first.ledger, { key: "c2", kind: "capture", amount: 5000n })).toThrow(/by 10.00 EUR/)
     expect(() => beginOperation(first.ledger, { key: "r", kind: "refund", amount: 1n })).toThrow(OverRefundError)
-    expect(() => beginOperation(first.ledger, { key: "x", kind: "revoke" })).toThrow(/in flight/)
+    expect(() => beginOperation(first.ledger, { key: "x", kind: "cancel" })).toThrow(/in flight/)
     const released = failOperation(first.ledger, "c1").ledger
     expect(beginOperation(released, { key: "c2", kind: "capture", amount: 10000n }).operation.amount).toBe(10000n)
   })
@@ -188,7 +188,7 @@ describe("limits", () => {
     expect(() => applyOperation(authorized, { key: "", kind: "capture" })).toThrow(/key/)
     expect(() => applyOperation(authorized, { key: "c", kind: "capture", amount: 0n })).toThrow(/amount: must be a positive bigint/)
     expect(() => applyOperation(authorized, { key: "c", kind: "capture", amount: 5 as never })).toThrow(InvalidLedgerInputError)
-    expect(() => applyOperation(authorized, { key: "v", kind: "revoke", amount: 5n })).toThrow(/takes no amount/)
+    expect(() => applyOperation(authorized, { key: "v", kind: "cancel", amount: 5n })).toThrow(/takes no amount/)
     expect(() => openInstrument({ currency: "xyz", origin: "token", amount: 1n })).toThrow(/Unknown currency/)
     expect(() => openInstrument({ currency: "eur", origin: "token", amount: 1n, lines: [...twoItems, twoItems[0]] })).toThrow(/duplicate/)
     const full = applyOperation(authorized, { key: "c", kind: "capture" }).ledger

@@ -1,0 +1,56 @@
+/**
+ * What a PSP payment state means for the store: the Medusa payment-session status a provider
+ * reports, and the order-level payment state the plugin shows (pending, processing, on hold,
+ * failed). Total functions: every PSP state has exactly one answer.
+ */
+import type { PspPaymentState } from "../connectors/types"
+
+/** Medusa's PaymentSessionStatus values the provider returns. */
+export type SessionStatus =
+  | "pending"
+  | "requires_more"
+  | "pending_authorization"
+  | "authorized"
+  | "captured"
+  | "error"
+  | "canceled"
+
+export function sessionStatusFor(state: PspPaymentState): SessionStatus {
+  switch (state) {
+    case "awaiting_shopper":
+      return "requires_more"
+    case "held":
+      return "pending_authorization"
+    case "authorized":
+      return "authorized"
+    case "captured":
+      return "captured"
+    case "rejected":
+      return "error"
+    case "canceled":
+      return "canceled"
+  }
+}
+
+/** The store-facing payment state recorded on the order (metadata) and the instrument. */
+export type StorePaymentState = "pending" | "processing" | "on_hold" | "failed"
+
+export function storeStateFor(state: PspPaymentState): StorePaymentState {
+  switch (state) {
+    case "awaiting_shopper":
+      return "pending"
+    case "held":
+      return "on_hold"
+    case "authorized":
+    case "captured":
+      return "processing"
+    case "rejected":
+    case "canceled":
+      return "failed"
+  }
+}
+
+/** States after which the PSP will not change its mind about the authorization. */
+export function isFinalDecision(state: PspPaymentState): boolean {
+  return state !== "awaiting_shopper" && state !== "held"
+}
