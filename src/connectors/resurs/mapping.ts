@@ -54,6 +54,12 @@ function resursAmount(minor: bigint, currency: string): number {
   return Number(formatDecimal(minor, currency, RESURS_MAX_DECIMALS))
 }
 
+function withQuery(url: string, name: string, value: string): string {
+  const parsed = new URL(url)
+  parsed.searchParams.set(name, value)
+  return parsed.toString()
+}
+
 export function toResursOrderLine(line: PspOrderLine, currency: string): ResursOrderLineRequest {
   return {
     description: line.description.slice(0, MAX_TEXT) || line.reference.slice(0, MAX_TEXT),
@@ -104,8 +110,8 @@ export function toResursCreatePayment(
       // captures follow fulfillment; Resurs also forbids automaticCapture with handleFrozenPayments
       automaticCapture: false,
       callbacks: {
-        authorization: { url: `${input.callbackUrl}/authorization` },
-        management: { url: `${input.callbackUrl}/management` },
+        authorization: { url: withQuery(input.callbackUrl, "callback", "AUTHORIZATION") },
+        management: { url: withQuery(input.callbackUrl, "callback", "MANAGEMENT") },
       },
       redirectionUrls: { customer: { successUrl: input.returnUrls.success, failUrl: input.returnUrls.fail } },
       timeToLiveInMinutes: settings.timeToLiveInMinutes,

@@ -30,7 +30,7 @@ describe("toResursCreatePayment", () => {
       ],
       customer: { email: "a@example.com", countryCode: "se" },
       returnUrls: { success: "https://shop/ok", fail: "https://shop/fail" },
-      callbackUrl: "https://shop/hooks/psp/resurs",
+      callbackUrl: "https://shop/hooks/psp/resurs_resurs",
     },
     settings
   )
@@ -47,8 +47,8 @@ describe("toResursCreatePayment", () => {
       ["DISCOUNT", 12.5],
     ])
     expect(request.options.callbacks).toEqual({
-      authorization: { url: "https://shop/hooks/psp/resurs/authorization" },
-      management: { url: "https://shop/hooks/psp/resurs/management" },
+      authorization: { url: "https://shop/hooks/psp/resurs_resurs?callback=AUTHORIZATION" },
+      management: { url: "https://shop/hooks/psp/resurs_resurs?callback=MANAGEMENT" },
     })
     expect(request.options.automaticCapture).toBe(false)
     expect(request.customer?.deliveryAddress?.countryCode).toBe("SE")
@@ -64,7 +64,7 @@ describe("toResursCreatePayment", () => {
           amount: 1_005n,
           lines: [{ reference: "r", description: "d", kind: "product", quantity: 1, totalAmount: 1_005n, vatRate: "0" }],
           returnUrls: { success: "s", fail: "f" },
-          callbackUrl: "c",
+          callbackUrl: "https://shop/c",
         },
         settings
       )
