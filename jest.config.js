@@ -4,7 +4,10 @@ loadEnv("test", process.cwd())
 
 const levels = {
   unit: {
-    testMatch: ["<rootDir>/src/**/__tests__/**/*.unit.spec.ts", "<rootDir>/sandbox/**/__tests__/**/*.unit.spec.ts", "<rootDir>/scripts/**/__tests__/**/*.unit.spec.ts"],
+    testMatch: ["<rootDir>/src/**/__tests__/**/*.unit.spec.ts", "<rootDir>/scripts/**/__tests__/**/*.unit.spec.ts"],
+  },
+  sandbox: {
+    testMatch: ["<rootDir>/sandbox/**/__tests__/**/*.spec.ts"],
   },
   "integration:modules": {
     testMatch: ["<rootDir>/src/modules/*/__tests__/**/*.spec.ts", "<rootDir>/integration-tests/modules/**/*.spec.ts"],

@@ -1,0 +1,70 @@
+import { z } from "zod"
+
+/** The buttons every hosted page offers; their values are also the `data-testid`s. */
+export const hostedDecisionSchema = z.enum(["approve", "decline", "hold", "abandon"])
+export type HostedDecision = z.infer<typeof hostedDecisionSchema>
+
+export type HostedPageModel = {
+  pspTitle: string
+  heading: string
+  reference: string
+  currency?: string
+  lines: Array<{ description: string; quantity: string; amount: string }>
+  total: string
+  status: string
+  /** Shown when the page still awaits the shopper; without it the page only shows the outcome. */
+  form?: { action: string; holdLabel: string }
+}
+
+const LABELS: Record<HostedDecision, string> = {
+  approve: "Approve",
+  decline: "Decline",
+  hold: "Put on hold",
+  abandon: "Abandon",
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+}
+
+/** A plain HTML page: the order, and a form with one submit button per decision. */
+export function renderHostedPage(model: HostedPageModel): string {
+  const rows = model.lines
+    .map(
+      (line) =>
+        `<tr data-testid="line"><td>${escapeHtml(line.description)}</td><td>${escapeHtml(line.quantity)}</td><td>${escapeHtml(line.amount)}</td></tr>`
+    )
+    .join("\n")
+  const buttons = model.form
+    ? `<form method="post" action="${escapeHtml(model.form.action)}">
+${hostedDecisionSchema.options
+  .map((decision) => {
+    const label = decision === "hold" ? model.form!.holdLabel : LABELS[decision]
+    return `  <button type="submit" name="decision" value="${decision}" data-testid="${decision}">${escapeHtml(label)}</button>`
+  })
+  .join("\n")}
+</form>`
+    : `<p data-testid="final">This payment is no longer waiting for the shopper.</p>`
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(model.pspTitle)}: ${escapeHtml(model.heading)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}table{width:100%;border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}button{margin:.5rem .5rem 0 0;padding:.5rem 1rem}</style>
+</head>
+<body>
+<p><small>${escapeHtml(model.pspTitle)} (sandbox)</small></p>
+<h1>${escapeHtml(model.heading)}</h1>
+<p>Reference <strong data-testid="reference">${escapeHtml(model.reference)}</strong>, status <strong data-testid="status">${escapeHtml(model.status)}</strong></p>
+<table>
+<thead><tr><th>Item</th><th>Quantity</th><th>Amount</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+<tfoot><tr><th colspan="2">Total</th><th data-testid="total">${escapeHtml(model.total)}${model.currency ? ` ${escapeHtml(model.currency)}` : ""}</th></tr></tfoot>
+</table>
+${buttons}
+</body>
+</html>
+`
+}

@@ -1,0 +1,5 @@
+export { startSandbox, type Sandbox, type SandboxOptions } from "./server"
+export { startCallbackReceiver, type CallbackReceiver, type ReceivedCallback } from "./testing/callback-receiver"
+export type { CallbackDelivery, RetryPolicy } from "./core/callbacks"
+export type { LoggedRequest } from "./core/request-log"
+export { hostedDecisionSchema, type HostedDecision } from "./core/hosted-page"
