@@ -36,5 +36,5 @@ module.exports = defineConfig({
     disable: process.env.MEDUSA_DISABLE_ADMIN === "true",
   },
   // The plugin's own modules and payment providers, loaded from ./src (later issues add them here).
-  modules: [],
+  modules: [{ resolve: "./src/modules/payment-ledger" }],
 })
