@@ -1,0 +1,261 @@
+import path from "node:path"
+import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
+import {
+  IdempotencyKeyConflictError,
+  InstrumentClosedError,
+  InstrumentStateError,
+  LineQuantityExceededError,
+  OverCaptureError,
+  OverRefundError,
+} from "../../../lifecycle/ledger"
+import { PAYMENT_LEDGER_MODULE } from ".."
+import type PaymentLedgerModuleService from "../service"
+
+jest.setTimeout(60 * 1000)
+
+const twoShirts = [
+  { id: "item_shirt", quantity: 2, unitAmount: 2500n },
+  { id: "item_shipping", quantity: 1, unitAmount: 500n },
+]
+
+moduleIntegrationTestRunner<PaymentLedgerModuleService>({
+  moduleName: PAYMENT_LEDGER_MODULE,
+  resolve: path.join(__dirname, ".."),
+  dbName: `medusa-payment-ledger-${process.pid}`,
+  // The generated migration builds the schema, so the tests also prove it matches the models.
+  pathToMigrations: path.join(__dirname, "..", "migrations"),
+  testSuite: ({ service }) => {
+    async function openAuthorized(sessionId = "payses_1", origin: "token" | "authorized" | "captured" = "authorized") {
+      const { instrument } = await service.openInstrument({
+        provider_id: "pp_resurs_resurs",
+        payment_session_id: sessionId,
+        currency_code: "EUR",
+        amount: 5500n,
+        origin,
+        lines: twoShirts,
+        psp_reference: "resurs-order-1",
+      })
+      return instrument
+    }
+
+    describe("instruments", () => {
+      it("opens one instrument per payment session, idempotently", async () => {
+        const first = await service.openInstrument({
+          provider_id: "pp_resurs_resurs",
+          payment_session_id: "payses_1",
+          currency_code: "EUR",
+          amount: 5500n,
+          origin: "token",
+          lines: twoShirts,
+        })
+        expect(first.created).toBe(true)
+        expect(first.instrument).toMatchObject({
+          id: expect.stringMatching(/^pinst_/),
+          currency_code: "eur",
+          state: "token",
+          amount: "5500",
+          authorized_amount: "0",
+          lines: [
+            { id: "item_shirt", quantity: 2, unit_amount: "2500", total_amount: "5000", captured: 0, refunded: 0, canceled: 0 },
+            { id: "item_shipping", quantity: 1, unit_amount: "500", total_amount: "500", captured: 0, refunded: 0, canceled: 0 },
+          ],
+          psp_status_history: [],
+        })
+        const again = await service.openInstrument({
+          provider_id: "pp_resurs_resurs",
+          payment_session_id: "payses_1",
+          currency_code: "EUR",
+          amount: 999n,
+          origin: "captured",
+        })
+        expect(again).toEqual({ instrument: first.instrument, created: false })
+        expect(await service.listPaymentInstruments({})).toHaveLength(1)
+      })
+
+      it("finds instruments by session and PSP reference, and records references", async () => {
+        const instrument = await openAuthorized()
+        expect((await service.findInstrumentBySession("payses_1"))?.id).toBe(instrument.id)
+        expect((await service.findInstrumentByPspReference("pp_resurs_resurs", "resurs-order-1"))?.id).toBe(instrument.id)
+        expect(await service.findInstrumentBySession("payses_unknown")).toBeNull()
+        const updated = await service.setInstrumentReferences(instrument.id, { payment_id: "pay_1" })
+        expect(updated).toMatchObject({ payment_id: "pay_1", psp_reference: "resurs-order-1" })
+        await expect(service.setInstrumentReferences("pinst_missing", { payment_id: "x" })).rejects.toThrow(/No payment instrument pinst_missing/)
+      })
+
+      it("appends PSP statuses once per change", async () => {
+        const instrument = await openAuthorized()
+        await service.appendPspStatus(instrument.id, { status: "FROZEN", source: "callback", at: new Date("2026-01-01T00:00:00Z") })
+        await service.appendPspStatus(instrument.id, { status: "FROZEN", source: "fetch" })
+        const updated = await service.appendPspStatus(instrument.id, { status: "ACCEPTED", source: "fetch", at: new Date("2026-01-01T00:01:00Z") })
+        expect(updated.psp_status).toBe("ACCEPTED")
+        expect(updated.psp_status_history).toEqual([
+          { status: "FROZEN", source: "callback", at: "2026-01-01T00:00:00.000Z" },
+          { status: "ACCEPTED", source: "fetch", at: "2026-01-01T00:01:00.000Z" },
+        ])
+      })
+    })
+
+    describe("operations", () => {
+      it("runs the NewStore return scenario and keeps the stored amounts equal to the ledger", async () => {
+        const token = await openAuthorized("payses_1", "token")
+        const steps = [
+          { idempotency_key: "payses_1:authorize", kind: "authorize" as const },
+          { idempotency_key: "capt_1", kind: "capture" as const, lines: [{ id: "item_shirt", quantity: 1 }] },
+          { idempotency_key: "capt_2", kind: "capture" as const, lines: [{ id: "item_shirt", quantity: 1 }, { id: "item_shipping", quantity: 1 }] },
+          { idempotency_key: "ref_1", kind: "refund" as const, amount: 2500n },
+          { idempotency_key: "ref_2", kind: "refund" as const, lines: [{ id: "item_shirt", quantity: 1 }] },
+        ]
+        for (const step of steps) {
+          const { operation, created } = await service.beginOperation(token.id, step)
+          expect(created).toBe(true)
+          expect(operation.status).toBe("requested")
+          await service.completeOperation(step.idempotency_key, { psp_operation_id: `psp-${step.idempotency_key}` })
+        }
+        const { instrument, operations, ledger } = await service.getInstrumentWithHistory(token.id)
+        expect(instrument).toMatchObject({
+          state: "partially_refunded",
+          authorized_amount: "5500",
+          captured_amount: "5500",
+          refunded_amount: "5000",
+          canceled_amount: "0",
+        })
+        expect(instrument.lines[0]).toMatchObject({ id: "item_shirt", captured: 2, refunded: 1 })
+        expect(operations.map((operation) => [operation.idempotency_key, operation.amount, operation.status])).toEqual([
+          ["payses_1:authorize", "5500", "succeeded"],
+          ["capt_1", "2500", "succeeded"],
+          ["capt_2", "3000", "succeeded"],
+          ["ref_1", "2500", "succeeded"],
+          ["ref_2", "2500", "succeeded"],
+        ])
+        expect(operations[1]).toMatchObject({ psp_operation_id: "psp-capt_1", completed_at: expect.any(Date), attempts: 1 })
+        expect(ledger.refunded).toBe(5000n)
+      })
+
+      it("returns the existing operation for a repeated key, whatever the body", async () => {
+        const instrument = await openAuthorized()
+        const first = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n })
+        const again = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 5000n })
+        expect(again.created).toBe(false)
+        expect(again.operation).toMatchObject({ id: first.operation.id, amount: "1000", attempts: 2 })
+        await service.completeOperation("capt_1")
+        const done = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1n })
+        expect(done.operation).toMatchObject({ id: first.operation.id, status: "succeeded", attempts: 2 })
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "refund" })).rejects.toThrow(
+          IdempotencyKeyConflictError
+        )
+        const other = await openAuthorized("payses_2")
+        await expect(service.beginOperation(other.id, { idempotency_key: "capt_1", kind: "capture" })).rejects.toThrow(
+          /belongs to an operation on another instrument/
+        )
+      })
+
+      it("holds in-flight amounts, rejects over-capture and over-refund, and releases failed operations", async () => {
+        const instrument = await openAuthorized()
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 4000n })
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 2000n })).rejects.toThrow(
+          OverCaptureError
+        )
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "ref_1", kind: "refund", amount: 1n })).rejects.toThrow(
+          OverRefundError
+        )
+        const pending = await service.markOperationPending("capt_1", { psp_request_id: "req-1", error: { code: "timeout", message: "no answer in 30s" } })
+        expect(pending).toMatchObject({ status: "pending", psp_request_id: "req-1", error: { code: "timeout" } })
+        const failed = await service.failOperation("capt_1", { error: { code: "declined", message: "PSP refused the capture" } })
+        expect(failed).toMatchObject({ status: "failed", error: { code: "declined", message: "PSP refused the capture" } })
+        await expect(service.completeOperation("capt_1")).rejects.toThrow(InstrumentStateError)
+        expect(await service.markOperationPending("capt_1")).toMatchObject({ status: "failed" })
+        const retried = await service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 5500n })
+        expect(retried.created).toBe(true)
+        await service.completeOperation("capt_2")
+        await expect(service.failOperation("capt_2", { error: { code: "x", message: "late" } })).rejects.toThrow(InstrumentStateError)
+        const { instrument: stored } = await service.getInstrumentWithHistory(instrument.id)
+        expect(stored).toMatchObject({ state: "captured", captured_amount: "5500" })
+        await expect(
+          service.beginOperation(instrument.id, { idempotency_key: "ref_9", kind: "refund", lines: [{ id: "item_shirt", quantity: 3 }] })
+        ).rejects.toThrow(LineQuantityExceededError)
+        await expect(service.beginOperation("pinst_missing", { idempotency_key: "k", kind: "capture" })).rejects.toThrow(/No payment instrument/)
+      })
+
+      it("a cancel voids what is uncaptured and closes the instrument", async () => {
+        const instrument = await openAuthorized()
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", lines: [{ id: "item_shirt", quantity: 1 }] })
+        await service.completeOperation("capt_1")
+        const { operation } = await service.beginOperation(instrument.id, { idempotency_key: "pay_1:cancel", kind: "cancel" })
+        expect(operation).toMatchObject({ effect: "void", amount: "3000", lines: [{ id: "item_shirt", quantity: 1 }, { id: "item_shipping", quantity: 1 }] })
+        const { instrument: canceled } = await service.completeOperation("pay_1:cancel")
+        expect(canceled).toMatchObject({ closed: true, canceled_amount: "3000", state: "captured" })
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 1n })).rejects.toThrow(
+          InstrumentClosedError
+        )
+      })
+
+      it("20 concurrent begins with one key create exactly one row and all return it", async () => {
+        const instrument = await openAuthorized()
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            service.beginOperation(instrument.id, { idempotency_key: "capt_race", kind: "capture", amount: BigInt(100 + index) })
+          )
+        )
+        const ids = new Set(results.map((result) => result.operation.id))
+        expect(ids.size).toBe(1)
+        expect(results.filter((result) => result.created)).toHaveLength(1)
+        const rows = await service.listPaymentOperations({ idempotency_key: "capt_race" })
+        expect(rows).toHaveLength(1)
+        expect(rows[0]).toMatchObject({ attempts: 20 })
+        const winner = results.find((result) => result.created)!.operation
+        expect(results.every((result) => result.operation.amount === winner.amount)).toBe(true)
+      })
+
+      it("20 concurrent captures with distinct keys never exceed the capturable amount", async () => {
+        const instrument = await openAuthorized()
+        const settled = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, index) =>
+            service.beginOperation(instrument.id, { idempotency_key: `capt_${index}`, kind: "capture", amount: 1000n })
+          )
+        )
+        expect(settled.filter((result) => result.status === "fulfilled")).toHaveLength(5)
+        for (const result of settled.filter((result) => result.status === "rejected")) {
+          expect((result as PromiseRejectedResult).reason).toBeInstanceOf(OverCaptureError)
+        }
+      })
+    })
+
+    describe("callback inbox", () => {
+      const callback = {
+        provider_id: "pp_resurs_resurs",
+        dedup_key: "resurs:order-1:BOOKED:2026-01-01T00:00:00Z",
+        verified: false,
+        payload: { paymentId: "resurs-order-1", event: "BOOKED" },
+        psp_reference: "resurs-order-1",
+      }
+
+      it("stores a callback once and reports duplicates", async () => {
+        const first = await service.recordCallback(callback)
+        expect(first.duplicate).toBe(false)
+        expect(first.callback).toMatchObject({ id: expect.stringMatching(/^pcb_/), verified: false, processed_at: null, payload: callback.payload })
+        const again = await service.recordCallback({ ...callback, verified: true, payload: { other: true } })
+        expect(again).toEqual({ callback: first.callback, duplicate: true })
+      })
+
+      it("marks a callback processed once, linking it to its instrument", async () => {
+        const instrument = await openAuthorized()
+        const { callback: stored } = await service.recordCallback(callback)
+        const processed = await service.markCallbackProcessed(stored.id, { outcome: "applied", instrument_id: instrument.id })
+        expect(processed).toMatchObject({ outcome: "applied", processed_at: expect.any(Date), instrument_id: instrument.id })
+        const second = await service.markCallbackProcessed(stored.id, { outcome: "ignored: duplicate" })
+        expect(second.outcome).toBe("applied")
+        const { callbacks } = await service.getInstrumentWithHistory(instrument.id)
+        expect(callbacks.map((entry) => entry.id)).toEqual([stored.id])
+      })
+
+      it("20 concurrent inserts of one dedup key store it once", async () => {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, index) => service.recordCallback({ ...callback, payload: { attempt: index } }))
+        )
+        expect(results.filter((result) => !result.duplicate)).toHaveLength(1)
+        expect(new Set(results.map((result) => result.callback.id)).size).toBe(1)
+        expect(await service.listPaymentCallbacks({ dedup_key: callback.dedup_key })).toHaveLength(1)
+      })
+    })
+  },
+})
