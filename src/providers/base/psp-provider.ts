@@ -1,0 +1,358 @@
+/**
+ * The one Medusa payment provider implementation, shared by every PSP (the Stripe package's
+ * model: one base, thin subclasses). A subclass names its identifier, its options schema and how
+ * to build its connector; everything Medusa asks of a provider is answered here, over the
+ * connector and the payment ledger.
+ *
+ * The rule for every answer: the PSP's state is fetched, never taken from the storefront or a
+ * callback. Money moved by the plugin's own workflows is recorded in Medusa without calling the
+ * provider again (`is_captured`); what arrives here from Medusa core (admin buttons, order
+ * cancel) is journaled in the ledger under Medusa's idempotency key before the PSP is called.
+ */
+import {
+  AbstractPaymentProvider,
+  MedusaError,
+  PaymentActions,
+  PaymentSessionStatus,
+} from "@medusajs/framework/utils"
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
+  CancelPaymentInput,
+  CancelPaymentOutput,
+  CapturePaymentInput,
+  CapturePaymentOutput,
+  DeletePaymentInput,
+  DeletePaymentOutput,
+  GetPaymentStatusInput,
+  GetPaymentStatusOutput,
+  InitiatePaymentInput,
+  InitiatePaymentOutput,
+  ProviderWebhookPayload,
+  RefundPaymentInput,
+  RefundPaymentOutput,
+  RetrievePaymentInput,
+  RetrievePaymentOutput,
+  UpdatePaymentInput,
+  UpdatePaymentOutput,
+  WebhookActionResult,
+} from "@medusajs/framework/types"
+import type { z } from "zod"
+import { PspError } from "../../connectors/errors"
+import type { Connector, PspPayment } from "../../connectors/types"
+import { toMinorUnits } from "../../lifecycle/money"
+import type { CheckoutLine } from "../../lifecycle/order-lines"
+import { sessionStatusFor } from "../../lifecycle/payment-state"
+import { pspLedger } from "./ledger-port"
+import {
+  fillUrlTemplate,
+  parseProviderOptions,
+  type BaseProviderOptions,
+} from "./options"
+import { registerConnector } from "./registry"
+import {
+  checkoutDataSchema,
+  deserializeLine,
+  pspSessionDataSchema,
+  type PspSessionData,
+} from "./session-data"
+
+type ProviderClass<TOptions> = {
+  identifier: string
+  optionsSchema: z.ZodType<TOptions>
+}
+
+export abstract class PspProvider<TOptions extends BaseProviderOptions> extends AbstractPaymentProvider<TOptions> {
+  protected readonly options: TOptions
+  protected readonly connector: Connector
+
+  /** Validates the provider's options at boot; one line per bad or missing field. */
+  static override validateOptions(this: ProviderClass<unknown>, options: Record<string, unknown>): void {
+    parseProviderOptions(this.identifier, this.optionsSchema, options)
+  }
+
+  protected constructor(cradle: Record<string, unknown>, rawOptions: TOptions) {
+    super(cradle, rawOptions)
+    const klass = this.constructor as unknown as ProviderClass<TOptions>
+    this.options = parseProviderOptions(klass.identifier, klass.optionsSchema, rawOptions)
+    this.connector = this.createConnector(this.options)
+    registerConnector(klass.identifier, this.options.id, this.connector)
+  }
+
+  protected abstract createConnector(options: TOptions): Connector
+
+  /** The PSP's name in messages shown to shoppers and admins ("Resurs Bank"). */
+  protected abstract readonly pspDisplayName: string
+
+  /** The path segment of this provider's callback URL: `<identifier>_<id>`, as Medusa names providers. */
+  get routingKey(): string {
+    const identifier = (this.constructor as unknown as ProviderClass<TOptions>).identifier
+    return `${identifier}_${this.options.id ?? identifier}`
+  }
+
+  /** Medusa's id for this provider, assuming `options.id` names its medusa-config entry (default: the identifier). */
+  get providerId(): string {
+    return `pp_${this.routingKey}`
+  }
+
+  callbackUrl(): string {
+    return `${this.options.backendUrl.replace(/\/+$/, "")}/hooks/psp/${this.routingKey}`
+  }
+
+  /** The storefront's return URL if it has the configured origin, else the configured one. */
+  protected returnUrls(requested: unknown, values: Record<string, string>): { success: string; fail: string } {
+    const configured = fillUrlTemplate(this.options.returnUrl, values)
+    const fail = fillUrlTemplate(this.options.cancelUrl ?? this.options.returnUrl, values)
+    if (typeof requested === "string") {
+      try {
+        if (new URL(requested).origin === new URL(this.options.returnUrl).origin) {
+          return { success: requested, fail: requested }
+        }
+      } catch {
+        // not a URL: fall back to the configured one
+      }
+    }
+    return { success: configured, fail }
+  }
+
+  protected sessionData(data: Record<string, unknown> | undefined): PspSessionData {
+    const parsed = pspSessionDataSchema.safeParse(data ?? {})
+    if (!parsed.success) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `${this.pspDisplayName}: the payment data lacks ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}; ` +
+          "was this session created by this provider?"
+      )
+    }
+    return parsed.data
+  }
+
+  protected snapshotData(payment: PspPayment): Record<string, unknown> {
+    return {
+      psp_state: payment.state,
+      psp_status: payment.rawStatus,
+      ...(payment.redirectUrl ? { redirect_url: payment.redirectUrl } : {}),
+    }
+  }
+
+  /** Re-throws PSP failures as MedusaErrors whose message says what the PSP said, never secrets. */
+  protected asMedusaError(error: unknown): unknown {
+    if (error instanceof PspError) {
+      return new MedusaError(MedusaError.Types.UNEXPECTED_STATE, error.message)
+    }
+    return error
+  }
+
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const currency = input.currency_code.toLowerCase()
+    const amount = toMinorUnits(input.amount, currency)
+    const sessionId = String(input.data?.session_id ?? input.context?.idempotency_key ?? "")
+    if (!sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.pspDisplayName}: no payment session id`)
+    }
+
+    const checkout = checkoutDataSchema.safeParse(input.data?.checkout)
+    const lines: CheckoutLine[] = checkout.success
+      ? checkout.data.lines.map(deserializeLine)
+      : [{ reference: "payment", description: "Order payment", kind: "product", quantity: 1, totalAmount: amount, vatRate: "0" }]
+    const linesTotal = lines.reduce((sum, line) => sum + line.totalAmount, 0n)
+    if (linesTotal !== amount) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `${this.pspDisplayName}: the cart's lines add up to ${linesTotal} but the session amount is ${amount} (minor units); refresh the cart and create the session again`
+      )
+    }
+    const cartId = checkout.success ? checkout.data.cart_id : sessionId
+
+    const ledger = pspLedger(this.providerId)
+    const instrument = await ledger.openInstrument({
+      sessionId,
+      currency,
+      amount,
+      lines,
+    })
+    try {
+      const created = await this.connector.createCheckout({
+        key: sessionId,
+        orderReference: cartId,
+        currency,
+        amount,
+        lines,
+        ...(checkout.success ? { customer: checkout.data.customer } : {}),
+        returnUrls: this.returnUrls(input.data?.return_url, { cart_id: cartId, session_id: sessionId }),
+        callbackUrl: this.callbackUrl(),
+      })
+      await ledger.attachPspReference(instrument.id, created.pspReference, created.payment.rawStatus)
+      const data: PspSessionData & Record<string, unknown> = {
+        session_id: sessionId,
+        psp_reference: created.pspReference,
+        currency_code: currency,
+        amount: amount.toString(),
+        ...this.snapshotData(created.payment),
+        redirect_url: created.redirectUrl,
+      }
+      return { id: created.pspReference, data, status: PaymentSessionStatus.PENDING }
+    } catch (error) {
+      throw this.asMedusaError(error)
+    }
+  }
+
+  /** Cart completion: fetch the PSP's decision, check it binds to this session, report it. */
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const session = this.sessionData(input.data)
+    const payment = await this.fetchAndRecord(session, "authorize")
+    const expected = BigInt(session.amount)
+    if (payment.totalAmount !== expected) {
+      throw new MedusaError(
+        MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR,
+        `${this.pspDisplayName} payment ${session.psp_reference} is for ${payment.totalAmount}, not the session's ${expected} (minor units); it is not accepted for this cart`
+      )
+    }
+    const status = sessionStatusFor(payment.state)
+    switch (status) {
+      case "requires_more":
+        throw new MedusaError(
+          MedusaError.Types.PAYMENT_REQUIRES_MORE_ERROR,
+          `The shopper has not completed the ${this.pspDisplayName} payment page yet (${payment.rawStatus}).`
+        )
+      case "error":
+      case "canceled":
+        throw new MedusaError(
+          MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR,
+          `${this.pspDisplayName} did not approve the payment (${payment.rawStatus}). Choose a payment method again to retry.`
+        )
+      default:
+        return { status: status as PaymentSessionStatus, data: { ...input.data, ...this.snapshotData(payment) } }
+    }
+  }
+
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    const session = this.sessionData(input.data)
+    const payment = await this.fetchAndRecord(session, "status")
+    return {
+      status: sessionStatusFor(payment.state) as PaymentSessionStatus,
+      data: { ...input.data, ...this.snapshotData(payment) },
+    }
+  }
+
+  async retrievePayment(input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
+    const session = this.sessionData(input.data)
+    const payment = await this.fetchAndRecord(session, "retrieve")
+    return { data: { ...input.data, ...this.snapshotData(payment) } }
+  }
+
+  /** Medusa replaces sessions when the cart changes; an amount change here cannot be honoured. */
+  async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
+    const data = input.data ?? {}
+    const parsed = pspSessionDataSchema.safeParse(data)
+    if (parsed.success && toMinorUnits(input.amount, parsed.data.currency_code) !== BigInt(parsed.data.amount)) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `${this.pspDisplayName} payments cannot change amount; create a new payment session for the updated cart`
+      )
+    }
+    return { data }
+  }
+
+  /** The cart changed or the shopper switched method: release the PSP payment if it still holds money. */
+  async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
+    const parsed = pspSessionDataSchema.safeParse(input.data ?? {})
+    if (!parsed.success) {
+      return { data: input.data ?? {} }
+    }
+    const session = parsed.data
+    try {
+      const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
+      if (payment.state !== "rejected" && payment.state !== "canceled" && payment.capturedAmount === 0n) {
+        const canceled = await this.connector.cancel(session.psp_reference, {
+          key: `delete-${session.session_id}`,
+          currency: session.currency_code,
+        })
+        await pspLedger(this.providerId).recordPspStatus(session.psp_reference, canceled.rawStatus, "session deleted")
+      }
+    } catch (error) {
+      // the PSP expires unfinished payments on its own (time to live); never block the cart on it
+      this.logger()?.warn(
+        `${this.pspDisplayName}: could not cancel payment ${session.psp_reference} of deleted session ${session.session_id}: ${(error as Error).message}`
+      )
+    }
+    return { data: input.data ?? {} }
+  }
+
+  async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
+    const session = this.sessionData(input.data)
+    const key = String(input.context?.idempotency_key ?? `capture-${session.session_id}`)
+    try {
+      const payment = await this.connector.capture(session.psp_reference, {
+        key,
+        currency: session.currency_code,
+        amount: 0n,
+      })
+      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, "capture")
+      return { data: { ...input.data, ...this.snapshotData(payment) } }
+    } catch (error) {
+      throw this.asMedusaError(error)
+    }
+  }
+
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const session = this.sessionData(input.data)
+    const key = String(input.context?.idempotency_key ?? `refund-${session.session_id}`)
+    try {
+      const payment = await this.connector.refund(session.psp_reference, {
+        key,
+        currency: session.currency_code,
+        amount: toMinorUnits(input.amount, session.currency_code),
+      })
+      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, "refund")
+      return { data: { ...input.data, ...this.snapshotData(payment) } }
+    } catch (error) {
+      throw this.asMedusaError(error)
+    }
+  }
+
+  /** Order canceled (or authorization rolled back): release what is still reserved. */
+  async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
+    const parsed = pspSessionDataSchema.safeParse(input.data ?? {})
+    if (!parsed.success) {
+      return { data: input.data ?? {} }
+    }
+    const session = parsed.data
+    try {
+      const current = await this.connector.getPayment(session.psp_reference, session.currency_code)
+      if (current.state === "canceled" || current.state === "rejected" || current.authorizedAmount === 0n) {
+        return { data: { ...input.data, ...this.snapshotData(current) } }
+      }
+      const payment = await this.connector.cancel(session.psp_reference, {
+        key: String(input.context?.idempotency_key ?? `cancel-${session.session_id}`),
+        currency: session.currency_code,
+      })
+      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, "cancel")
+      return { data: { ...input.data, ...this.snapshotData(payment) } }
+    } catch (error) {
+      throw this.asMedusaError(error)
+    }
+  }
+
+  /**
+   * Callbacks do not come through Medusa's `/hooks/payment/*` route (which answers 200 before
+   * verifying and drops failed/canceled actions) but through this plugin's `/hooks/psp/*`.
+   */
+  async getWebhookActionAndData(_payload: ProviderWebhookPayload["payload"]): Promise<WebhookActionResult> {
+    return { action: PaymentActions.NOT_SUPPORTED }
+  }
+
+  protected async fetchAndRecord(session: PspSessionData, source: string): Promise<PspPayment> {
+    try {
+      const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
+      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, source)
+      return payment
+    } catch (error) {
+      throw this.asMedusaError(error)
+    }
+  }
+
+  private logger(): { warn(message: string): void } | undefined {
+    return (this.container as { logger?: { warn(message: string): void } }).logger
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Resurs Bank (Merchant API 2.0) as a Medusa payment provider: `pp_resurs_<id>`.
+ * Everything but the options and the connector comes from PspProvider.
+ */
+import { z } from "zod"
+import { ResursConnector } from "../../connectors/resurs"
+import type { Connector } from "../../connectors/types"
+import { PspProvider } from "../base/psp-provider"
+import { baseProviderOptionsSchema } from "../base/options"
+
+export const RESURS_BASE_URLS = {
+  test: "https://merchant-api.integration.resurs.com/",
+  production: "https://merchant-api.resurs.com/",
+} as const
+
+export const resursOptionsSchema = baseProviderOptionsSchema.extend({
+  /** `test` or `production` Resurs; `baseUrl` overrides both (the local sandbox). */
+  environment: z.enum(["test", "production"]).default("test"),
+  baseUrl: z.string().url().optional(),
+  clientId: z.string({ error: "required: the OAuth2 client id Resurs issued" }).min(1),
+  clientSecret: z.string({ error: "required: the OAuth2 client secret Resurs issued" }).min(1),
+  scope: z.string().min(1).default("merchant-api"),
+  storeId: z.string({ error: "required: the Resurs store id (GET v2/stores)" }).min(1),
+  paymentMethodId: z.string({ error: "required: the Resurs payment method id (GET v2/stores/{storeId}/payment_methods)" }).min(1),
+  /** Let Resurs accept payments it freezes for a fraud check (held until released). */
+  handleFrozenPayments: z.boolean().default(true),
+  /** How long the shopper has to finish the Resurs page; then the payment expires. */
+  timeToLiveInMinutes: z.number().int().min(1).max(43_200).default(120),
+  /** Refresh the OAuth2 token this long before it expires. */
+  tokenRefreshMarginSeconds: z.number().int().min(0).max(600).default(60),
+  /** Shown as `creator` in Resurs's action log for captures, refunds and cancels. */
+  creator: z.string().min(1).max(50).default("medusa-order-payments"),
+})
+
+export type ResursProviderOptions = z.infer<typeof resursOptionsSchema>
+
+export class ResursProvider extends PspProvider<ResursProviderOptions> {
+  static override identifier = "resurs"
+  static optionsSchema = resursOptionsSchema
+  protected readonly pspDisplayName = "Resurs Bank"
+
+  constructor(cradle: Record<string, unknown>, options: ResursProviderOptions) {
+    super(cradle, options)
+  }
+
+  protected createConnector(options: ResursProviderOptions): Connector {
+    return new ResursConnector({
+      baseUrl: options.baseUrl ?? RESURS_BASE_URLS[options.environment],
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      scope: options.scope,
+      storeId: options.storeId,
+      paymentMethodId: options.paymentMethodId,
+      handleFrozenPayments: options.handleFrozenPayments,
+      timeToLiveInMinutes: options.timeToLiveInMinutes,
+      tokenRefreshMarginSeconds: options.tokenRefreshMarginSeconds,
+      timeoutMs: options.timeoutMs,
+      creator: options.creator,
+    })
+  }
+}
