@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net"
 import { z } from "zod"
 import { CallbackDispatcher, retryPolicySchema, type RetryPolicy } from "./core/callbacks"
-import { Clock, sleep } from "./core/clock"
+import { Clock, Scheduler, sleep } from "./core/clock"
 import { coreControlRoutes, controlError } from "./core/control"
 import { FaultStore, type RequestFault } from "./core/faults"
 import { json, parseBody, ResponseError, type SandboxRequest, type SandboxResponse } from "./core/http"
@@ -43,13 +43,14 @@ type MountedPsp = { name: string; title: string; basePath: string; simulator: Ps
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? "127.0.0.1"
   const clock = new Clock()
+  const scheduler = new Scheduler()
   const tokens = new TokenStore(clock)
   const initialPolicy = retryPolicySchema.parse(options.callbackRetry ?? {})
   const callbacks = new CallbackDispatcher({ ...initialPolicy })
   const faults = new FaultStore()
   const requests = new RequestLog()
   let publicUrl = options.publicUrl?.replace(/\/$/, "") ?? ""
-  const context: SandboxContext = { publicUrl: () => publicUrl, clock, tokens, callbacks }
+  const context: SandboxContext = { publicUrl: () => publicUrl, clock, scheduler, tokens, callbacks }
 
   const mounted: MountedPsp[] = psps.map((definition) => {
     const pspOptions = (options as Record<string, unknown>)[definition.name] ?? {}
@@ -63,6 +64,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   })
 
   const reset = () => {
+    scheduler.cancelAll()
     clock.reset()
     tokens.clear()
     callbacks.reset()
@@ -179,6 +181,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     callbacksIdle: () => callbacks.idle(),
     reset,
     close: async () => {
+      scheduler.cancelAll()
       callbacks.close()
       for (const socket of sockets) {
         socket.destroy()

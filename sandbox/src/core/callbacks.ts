@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { z } from "zod"
+import { Scheduler } from "./clock"
 import { redactHeaders } from "./redact"
 
 /** How the sandbox retries a callback the merchant did not answer with 2xx. Changeable at runtime. */
@@ -78,7 +79,7 @@ export class CallbackDispatcher {
   private faults: CallbackFault[] = []
   private held: Held[] = []
   private readonly requests = new Map<string, OutgoingCallback>()
-  private readonly timers = new Map<NodeJS.Timeout, () => void>()
+  private readonly scheduler = new Scheduler()
   private inFlight = 0
   private idleWaiters: Array<() => void> = []
   private closed = false
@@ -162,11 +163,7 @@ export class CallbackDispatcher {
 
   close(): void {
     this.closed = true
-    for (const [timer, resolve] of this.timers) {
-      clearTimeout(timer)
-      resolve()
-    }
-    this.timers.clear()
+    this.scheduler.cancelAll()
   }
 
   /** The request behind a delivery, for redelivery. */
@@ -308,16 +305,7 @@ export class CallbackDispatcher {
   }
 
   private wait(ms: number): Promise<void> {
-    if (this.closed) {
-      return Promise.resolve()
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer)
-        resolve()
-      }, ms)
-      this.timers.set(timer, resolve)
-    })
+    return this.closed ? Promise.resolve() : this.scheduler.delay(ms)
   }
 
   private finish(): void {

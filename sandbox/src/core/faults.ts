@@ -83,7 +83,7 @@ function matches(rule: RequestFault, target: RequestTarget): boolean {
 }
 
 /** Per-PSP queue of one-shot or standing outcomes ("the next credit decision is rejected"). */
-export class OutcomeOverrides<Outcome extends string> {
+export class OutcomeOverrides<Outcome> {
   private queue: Array<{ outcome: Outcome; remaining: number | undefined }> = []
 
   set(outcome: Outcome, times?: number): void {

@@ -1,6 +1,6 @@
 import type { z } from "zod"
 import type { CallbackDispatcher } from "./callbacks"
-import type { Clock } from "./clock"
+import type { Clock, Scheduler } from "./clock"
 import type { SandboxResponse } from "./http"
 import type { Route } from "./router"
 import type { TokenStore } from "./tokens"
@@ -10,6 +10,8 @@ export type SandboxContext = {
   /** The sandbox's own base URL without a trailing slash (hosted-page links are built from it). */
   publicUrl(): string
   clock: Clock
+  /** Delayed work (lender confirmations); cancelled by reset and close. */
+  scheduler: Scheduler
   tokens: TokenStore
   callbacks: CallbackDispatcher
 }

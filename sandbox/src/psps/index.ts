@@ -2,4 +2,4 @@ import { nemuru } from "./nemuru"
 import { resurs } from "./resurs"
 
 /** Every simulated PSP. Adding one: a folder under `psps/` that exports a `definePsp(...)`, and a line here. */
-export const psps = [resurs] as const
+export const psps = [resurs, nemuru] as const
