@@ -12,6 +12,7 @@ import {
   beginOperation as beginLedgerOperation,
   failOperation as failLedgerOperation,
   IdempotencyKeyConflictError,
+  ledgerViolations,
   openInstrument as openLedger,
   settleOperation as settleLedgerOperation,
   type InstrumentLedger,
@@ -245,6 +246,11 @@ export default class PaymentLedgerModuleService extends MedusaService({
     }
     const ledger = ledgerFromRecords(instrument, await operationsOf(knex, instrument.id))
     const { ledger: settled } = settleLedgerOperation(ledger, idempotencyKey)
+    // The stored amounts must be what the settled operations add up to, before and after.
+    const violations = [...ledgerViolations(ledger), ...ledgerViolations(settled)]
+    if (violations.length) {
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `payment instrument ${instrument.id} is inconsistent: ${violations.join("; ")}`)
+    }
     const completed = await updateOperation(knex, operation.id, {
       status: "succeeded",
       error: null,

@@ -72,6 +72,19 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         expect(await service.listPaymentInstruments({})).toHaveLength(1)
       })
 
+      it("20 concurrent opens of one session create one instrument", async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => openAuthorized("payses_race")))
+        expect(new Set(results.map((instrument) => instrument.id)).size).toBe(1)
+        expect(await service.listPaymentInstruments({ payment_session_id: "payses_race" })).toHaveLength(1)
+      })
+
+      it("refuses to settle on an instrument whose stored amounts disagree with its operations", async () => {
+        const instrument = await openAuthorized()
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n })
+        await service.updatePaymentInstruments({ id: instrument.id, captured_amount: "700" })
+        await expect(service.completeOperation("capt_1")).rejects.toThrow(/inconsistent: captured differs from the sum of settled captures/)
+      })
+
       it("finds instruments by session and PSP reference, and records references", async () => {
         const instrument = await openAuthorized()
         expect((await service.findInstrumentBySession("payses_1"))?.id).toBe(instrument.id)
