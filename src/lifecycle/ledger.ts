@@ -16,6 +16,10 @@
  * (over-capture, closed instrument…) changes nothing and is not remembered, so the same key can
  * be retried once the instrument allows it.
  *
+ * A pre-captured instrument opens with everything captured and refundable (as Medusa records a
+ * payment whose authorization came back `captured`): captures on it are over-captures, and its
+ * cancel is a refund.
+ *
  * Pure and immutable: every function returns a new ledger. Amounts are bigint minor units;
  * line quantities are integers.
  */
