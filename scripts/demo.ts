@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { createWriteStream, mkdirSync } from "node:fs"
 import { createServer } from "node:net"
 import path from "node:path"
+import { startSandbox } from "../sandbox/src"
 import { startLocalPostgres, type LocalPostgres } from "./local-postgres"
 
 const ROOT = path.resolve(__dirname, "..")
@@ -28,7 +29,23 @@ type DemoService = {
 
 // The PSP sandbox and the storefront checkout page join the demo here, started before Medusa so
 // that their URLs reach Medusa's environment.
-const services: DemoService[] = []
+const services: DemoService[] = [
+  {
+    name: "the PSP sandbox",
+    async start() {
+      const port = Number(process.env.SANDBOX_PORT || 4010)
+      const sandbox = await startSandbox({ port, host: process.env.SANDBOX_HOST, publicUrl: process.env.SANDBOX_PUBLIC_URL })
+      return {
+        env: { PSP_SANDBOX_URL: sandbox.url },
+        banner: [
+          `PSP sandbox       ${sandbox.url}/_sandbox   (control API: faults, callbacks, requests; sandbox/README.md)`,
+          ...Object.entries(sandbox.baseUrls).map(([psp, baseUrl]) => `  ${psp.padEnd(16)}${baseUrl}`),
+        ],
+        stop: () => sandbox.close(),
+      }
+    },
+  },
+]
 
 function log(line: string): void {
   console.log(`[demo] ${line}`)
