@@ -67,3 +67,15 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const match = typeof value === "string" ? /^Bearer\s+(\S+)$/i.exec(value) : null
   return match?.[1]
 }
+
+/** `Authorization: Basic base64(user:password)` → its parts (CM.com's merchant credentials). */
+export function basicCredentials(headers: IncomingHttpHeaders): { user: string; password: string } | undefined {
+  const value = headers.authorization
+  const match = typeof value === "string" ? /^Basic\s+(\S+)$/i.exec(value) : null
+  if (!match) {
+    return undefined
+  }
+  const decoded = Buffer.from(match[1], "base64").toString("utf8")
+  const colon = decoded.indexOf(":")
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
