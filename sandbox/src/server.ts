@@ -91,8 +91,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = createServer((incoming, outgoing) => {
     void handle(incoming, outgoing).catch((error: unknown) => {
-      if (!outgoing.headersSent) {
-        write(outgoing, json(500, { error: String(error) }))
+      if (!outgoing.headersSent && !outgoing.destroyed) {
+        write(outgoing, error instanceof ResponseError ? error.response : json(500, { error: String(error) }))
       }
     })
   })
