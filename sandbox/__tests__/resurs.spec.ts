@@ -143,6 +143,21 @@ describe("Resurs MAPI simulator", () => {
     await harness.receiver.waitFor((callback) => callback.body?.action === "CANCEL")
   })
 
+  it("modifies the order: cancel everything, add new lines, capped at the granted credit", async () => {
+    const paymentId = (await resurs.createPayment(harness.receiver.url)).body.id
+    await call(`${harness.sandbox.url}/_sandbox/resurs/payments/${paymentId}/decision`, { json: { decision: "approve" } })
+    await resurs.request("POST", `v2/payments/${paymentId}/cancel`, {})
+    const table = { description: "Table", reference: "TABLE-1", quantity: 1, vatRate: 25, totalAmountIncludingVat: 1249.91, type: "PHYSICAL_GOODS" }
+    const tooMuch = await resurs.request("POST", `v2/payments/${paymentId}/order`, { orderLines: [table] })
+    expect(tooMuch.status).toBe(400)
+    const modified = await resurs.request("POST", `v2/payments/${paymentId}/order`, { orderLines: [{ ...table, totalAmountIncludingVat: 1000 }] })
+    expect(modified.status).toBe(200)
+    expect(modified.body.order).toMatchObject({ totalOrderAmount: 2249.9, canceledAmount: 1249.9, authorizedAmount: 1000 })
+    expect(modified.body.order.actionLog.map((action: { type: string }) => action.type)).toEqual(["CREATE", "CANCEL", "MODIFY_ORDER"])
+    const captured = await resurs.request("POST", `v2/payments/${paymentId}/capture`, {})
+    expect(captured.body.order).toMatchObject({ capturedAmount: 1000, authorizedAmount: 0 })
+  })
+
   it("has no idempotency: the same transactionId twice captures twice", async () => {
     const paymentId = (await resurs.createPayment(harness.receiver.url)).body.id
     await call(`${harness.sandbox.url}/_sandbox/resurs/payments/${paymentId}/decision`, { json: { decision: "approve" } })

@@ -9,6 +9,7 @@ import { definePsp, type SandboxContext } from "../../core/psp"
 import type { Route } from "../../core/router"
 import { issuesByPath } from "../../core/zod-money"
 import {
+  addLines,
   applyAction,
   newPayment,
   paymentJson,
@@ -20,10 +21,12 @@ import {
   type RejectedReason,
 } from "./payment"
 import {
+  addOrderLinesSchema,
   AMOUNT_SCALE,
   QUANTITY_SCALE,
   createPaymentSchema,
   managementRequestSchema,
+  metadataSchema,
   resursOptionsSchema,
   searchRequestSchema,
   tokenRequestSchema,
@@ -344,6 +347,33 @@ function createResurs(context: SandboxContext, options: ResursOptions) {
     management("CAPTURE", "capture", "capture"),
     management("CANCEL", "cancel", "cancel"),
     management("REFUND", "refund", "refund"),
+    {
+      method: "POST",
+      pattern: `${BASE}/v2/payments/:paymentId/order`,
+      name: "add-order-lines",
+      handler: (request) => {
+        authenticate(request)
+        const body = parse(addOrderLinesSchema, request)
+        const payment = load(request.params.paymentId)
+        const outcome = addLines(payment, body.orderLines, body.creator, clock.now())
+        if (!("actionId" in outcome)) {
+          return mapiError(options.refusalStatus, "INVALID_ACTION", outcome.message)
+        }
+        return json(200, paymentJson(payment, customerUrl(payment)))
+      },
+    },
+    {
+      method: "PUT",
+      pattern: `${BASE}/v2/payments/:paymentId/metadata`,
+      name: "metadata",
+      handler: (request) => {
+        authenticate(request)
+        const body = parse(metadataSchema, request)
+        const payment = load(request.params.paymentId)
+        payment.request.metadata = body
+        return json(200, body)
+      },
+    },
     {
       method: "GET",
       pattern: `${BASE}/hosted/payments/:paymentId`,

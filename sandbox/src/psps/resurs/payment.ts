@@ -54,6 +54,8 @@ export type Payment = {
   /** Whether the customer finished the hosted flow (the `tasks/status` endpoint). */
   tasksCompleted: boolean
   orderReference: string
+  /** The credit granted at creation; added lines may not push the open amount past it ([INFERRED]). */
+  creditLimit: bigint
   lines: Line[]
   actionLog: Action[]
 }
@@ -67,17 +69,7 @@ export function newPayment(input: {
   now: Date
 }): Payment {
   const { request, now } = input
-  const lines: Line[] = request.order.orderLines.map((line) => ({
-    description: line.description,
-    reference: line.reference,
-    quantityUnit: line.quantityUnit,
-    vatRate: line.vatRate,
-    type: line.type,
-    ordered: { quantity: line.quantity, amount: line.totalAmountIncludingVat },
-    captured: ZERO,
-    canceled: ZERO,
-    refunded: ZERO,
-  }))
+  const lines = request.order.orderLines.map(toLine)
   return {
     id: randomUUID(),
     created: now.toISOString(),
@@ -89,8 +81,23 @@ export function newPayment(input: {
     status: "TASK_REDIRECTION_REQUIRED",
     tasksCompleted: false,
     orderReference: request.order.orderReference,
+    creditLimit: sum(lines.map((line) => line.ordered.amount)),
     lines,
     actionLog: [{ actionId: randomUUID(), type: "CREATE", created: now.toISOString(), orderLines: request.order.orderLines.map(logged) }],
+  }
+}
+
+function toLine(line: OrderLineInput): Line {
+  return {
+    description: line.description,
+    reference: line.reference,
+    quantityUnit: line.quantityUnit,
+    vatRate: line.vatRate,
+    type: line.type,
+    ordered: { quantity: line.quantity, amount: line.totalAmountIncludingVat },
+    captured: ZERO,
+    canceled: ZERO,
+    refunded: ZERO,
   }
 }
 
@@ -210,6 +217,25 @@ export function applyAction(
     transactionId: request.transactionId,
     creator: request.creator,
   }
+  payment.actionLog.push(entry)
+  return entry
+}
+
+/**
+ * `POST v2/payments/{id}/order`: adds lines (MODIFY_ORDER). The plugins use it after cancelling
+ * everything, to replace the order; the open amount may not exceed the credit granted at creation.
+ */
+export function addLines(payment: Payment, orderLines: OrderLineInput[], creator: string | undefined, now: Date): Action | Refusal {
+  if (payment.status !== "ACCEPTED") {
+    return { message: `Payment ${payment.id} has status ${payment.status}; adding order lines needs ACCEPTED` }
+  }
+  const sums = totals(payment)
+  const open = sums.total - sums.canceled + sum(orderLines.map((line) => line.totalAmountIncludingVat))
+  if (open > payment.creditLimit) {
+    return { message: `The order would exceed the granted credit of ${formatDecimal(payment.creditLimit, AMOUNT_SCALE)}` }
+  }
+  payment.lines.push(...orderLines.map(toLine))
+  const entry: Action = { actionId: randomUUID(), type: "MODIFY_ORDER", created: now.toISOString(), orderLines: orderLines.map(logged), creator }
   payment.actionLog.push(entry)
   return entry
 }

@@ -151,3 +151,9 @@ export const searchRequestSchema = z.object({
   orderReference: z.string().optional(),
   governmentId: z.string().optional(),
 })
+
+export const addOrderLinesSchema = z
+  .object({ orderLines: z.array(orderLineSchema).min(1), creator: z.string().max(100).optional() })
+  .passthrough()
+
+export const metadataSchema = z.object({ custom: z.array(z.object({ key: z.string().min(1), value: z.string() })).optional() }).passthrough()
