@@ -2,7 +2,7 @@
  * `npm run demo`: one command from a fresh clone to a running store.
  *
  *   database (configured, or embedded) → migrations → idempotent seed → services beside Medusa
- *   (the PSP sandbox, later) → `medusa develop` with the admin dashboard → URLs printed.
+ *   (the PSP sandbox) → `medusa develop` with the admin dashboard → URLs printed.
  *
  * Runtime files (embedded PostgreSQL, logs) live in .data/, which `medusa develop` does not watch.
  */
