@@ -120,7 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const match = matchRoute(pspRoutes, method, url.pathname)
     const routed = match !== undefined && match !== "method-not-allowed" ? match : undefined
-    const psp = routed ? (routed.route as Route & { psp: MountedPsp }).psp : mounted.find((candidate) => url.pathname.startsWith(candidate.basePath.split(":")[0]))
+    const psp = routed ? routed.route.psp : mounted.find((candidate) => url.pathname.startsWith(candidate.basePath.split(":")[0]))
     const logged = requests.add({ psp: psp?.name, endpoint: routed?.route.name, method, path: url.pathname, query: url.searchParams, headers: incoming.headers, body: parsed.body, rawBody })
     const started = Date.now()
     const errorResponse = (status: number, message: string) => (psp ? psp.simulator.errorResponse(status, message) : json(status, { error: message }))

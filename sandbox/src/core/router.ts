@@ -13,14 +13,14 @@ export type Route = {
   handler: Handler
 }
 
-export type RouteMatch = { route: Route; params: Record<string, string> }
+export type RouteMatch<R extends Route = Route> = { route: R; params: Record<string, string> }
 
 function segments(path: string): string[] {
   return path.split("/").filter((segment) => segment.length > 0)
 }
 
 /** Trailing slashes are significant to some PSPs (Nemuru's `/order/`) but we accept both forms. */
-export function matchRoute(routes: Route[], method: string, path: string): RouteMatch | "method-not-allowed" | undefined {
+export function matchRoute<R extends Route>(routes: R[], method: string, path: string): RouteMatch<R> | "method-not-allowed" | undefined {
   const actual = segments(path)
   let pathMatched = false
   for (const route of routes) {
