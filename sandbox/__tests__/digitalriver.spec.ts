@@ -45,6 +45,17 @@ describe("Digital River simulator", () => {
       expect(answer.body).toEqual({ type: "bad_request", errors: [{ code: "invalid_parameter", parameter: "items[0].price", message: expect.stringContaining("at most 2 decimals") }] })
     })
 
+    it("tells missing from unknown parameters", async () => {
+      const answer = await dr.request("POST", "fulfillments", { items: [{ itemId: "1", quantity: 1 }], carrier: "UPS" })
+      expect(answer.status).toBe(400)
+      expect(answer.body.errors).toEqual(
+        expect.arrayContaining([
+          { code: "missing_parameter", parameter: "orderId", message: expect.any(String) },
+          { code: "unknown_parameter", parameter: "carrier", message: expect.any(String) },
+        ])
+      )
+    })
+
     it("refuses decimals in a zero-decimal currency", async () => {
       const answer = await dr.createCheckoutSession(harness.receiver.url, { currency: "JPY", shippingChoice: undefined, items: [{ productDetails: { name: "Pen" }, price: 100.5, quantity: 1 }] })
       expect(answer.status).toBe(400)

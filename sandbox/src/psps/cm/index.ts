@@ -63,9 +63,9 @@ function createCm(context: SandboxContext, options: CmOptions) {
     }
     const result = schema.safeParse(request.body ?? {})
     if (!result.success) {
-      fail(400, "Invalid request", issuesByPath(result.error, "dotted"))
+      return fail(400, "Invalid request", issuesByPath(result.error, "dotted"))
     }
-    return (result as { data: z.output<Schema> }).data
+    return result.data
   }
 
   /** Basic `merchant_name:password`; the merchant key in the path must be that merchant's. */
@@ -73,12 +73,12 @@ function createCm(context: SandboxContext, options: CmOptions) {
     const credentials = basicCredentials(request.headers)
     const merchant = options.merchants.find((candidate) => candidate.name === credentials?.user && candidate.password === credentials?.password)
     if (!merchant) {
-      fail(401, "Unauthorized")
+      return fail(401, "Unauthorized")
     }
-    if (merchant!.key !== request.params.merchantKey) {
-      fail(404, `Merchant key ${request.params.merchantKey} not found`)
+    if (merchant.key !== request.params.merchantKey) {
+      return fail(404, `Merchant key ${request.params.merchantKey} not found`)
     }
-    return merchant!.key
+    return merchant.key
   }
 
   /** An order of this merchant; expires lazily once its time is up. */

@@ -74,6 +74,10 @@ function dottedPath(path: PropertyKey[]): string {
   return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), "")
 }
 
+function valueAt(value: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((current, key) => (current !== null && typeof current === "object" ? (current as Record<PropertyKey, unknown>)[key] : undefined), value)
+}
+
 type CheckoutSession = {
   id: string
   createdTime: string
@@ -115,7 +119,7 @@ function createDigitalRiver(context: SandboxContext, options: DigitalRiverOption
     const result = schema.safeParse(request.body ?? {})
     if (!result.success) {
       const errors = result.error.issues.map((issue) => ({
-        code: issue.code === "invalid_type" && issue.message.includes("undefined") ? "missing_parameter" : issue.code === "unrecognized_keys" ? "unknown_parameter" : "invalid_parameter",
+        code: issue.code === "unrecognized_keys" ? "unknown_parameter" : valueAt(request.body, issue.path) === undefined ? "missing_parameter" : "invalid_parameter",
         parameter: issue.code === "unrecognized_keys" ? issue.keys.join(",") : dottedPath(issue.path) || "body",
         message: issue.message,
       }))
@@ -669,8 +673,21 @@ function createDigitalRiver(context: SandboxContext, options: DigitalRiverOption
     },
   ]
 
-  const controlSession = (request: SandboxRequest): CheckoutSession => sessions.get(request.params.id) ?? (() => { throw controlError(404, `no Digital River checkout session ${request.params.id}`) })()
-  const controlOrder = (request: SandboxRequest): Order => orders.get(request.params.id) ?? (() => { throw controlError(404, `no Digital River order ${request.params.id}`) })()
+  function controlSession(request: SandboxRequest): CheckoutSession {
+    const session = sessions.get(request.params.id)
+    if (!session) {
+      throw controlError(404, `no Digital River checkout session ${request.params.id}`)
+    }
+    return session
+  }
+
+  function controlOrder(request: SandboxRequest): Order {
+    const order = orders.get(request.params.id)
+    if (!order) {
+      throw controlError(404, `no Digital River order ${request.params.id}`)
+    }
+    return order
+  }
 
   const resolveReview = (release: boolean) => (request: SandboxRequest) => {
     const order = controlOrder(request)
