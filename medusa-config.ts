@@ -21,6 +21,35 @@ function databaseUrlFromEnv(): string {
 
 const localUrls = "http://localhost:8000,http://localhost:9000,http://localhost:7001"
 
+const backendUrl = process.env.MEDUSA_BACKEND_URL || `http://localhost:${process.env.PORT || 9000}`
+const storefrontUrl = process.env.STOREFRONT_URL || backendUrl
+
+/**
+ * The plugin's payment providers. With PSP_SANDBOX_URL (set by `npm run demo` and the HTTP tests)
+ * they talk to the local PSP sandbox with its default credentials; otherwise a provider is
+ * registered only when its credentials are in the environment.
+ */
+function paymentProviders() {
+  const sandbox = process.env.PSP_SANDBOX_URL?.replace(/\/+$/, "")
+  const shared = { backendUrl, returnUrl: `${storefrontUrl}/checkout/return?cart_id={cart_id}` }
+  const providers = []
+  if (sandbox || process.env.RESURS_CLIENT_ID) {
+    providers.push({
+      resolve: "./src/providers/resurs",
+      id: "resurs",
+      options: {
+        ...shared,
+        baseUrl: process.env.RESURS_BASE_URL || (sandbox ? `${sandbox}/resurs/` : undefined),
+        clientId: process.env.RESURS_CLIENT_ID || "sandbox-resurs-client",
+        clientSecret: process.env.RESURS_CLIENT_SECRET || "sandbox-resurs-secret",
+        storeId: process.env.RESURS_STORE_ID || "4c4f2b0c-5a0e-4b1e-9d55-0f7d4bbf2c11",
+        paymentMethodId: process.env.RESURS_PAYMENT_METHOD_ID || "d2a5a3a6-8f5e-4f0b-9b6c-0f3a1d7c0001",
+      },
+    })
+  }
+  return providers
+}
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: databaseUrlFromEnv(),
@@ -35,6 +64,9 @@ module.exports = defineConfig({
   admin: {
     disable: process.env.MEDUSA_DISABLE_ADMIN === "true",
   },
-  // The plugin's own modules and payment providers, loaded from ./src (later issues add them here).
-  modules: [{ resolve: "./src/modules/payment-ledger" }],
+  // The plugin's own module and payment providers, loaded from ./src.
+  modules: [
+    { resolve: "./src/modules/payment-ledger" },
+    { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
+  ],
 })

@@ -17,6 +17,7 @@ import {
   createUsersWorkflow,
   linkSalesChannelsToApiKeyWorkflow,
   linkSalesChannelsToStockLocationWorkflow,
+  updateRegionsWorkflow,
   updateStoresWorkflow,
 } from "@medusajs/medusa/core-flows"
 import type { ExecArgs, MedusaContainer } from "@medusajs/framework/types"
@@ -24,8 +25,6 @@ import { ContainerRegistrationKeys, Modules, ProductStatus } from "@medusajs/fra
 
 export const DEMO_ADMIN = { email: "admin@example.com", password: "supersecret" } as const
 
-/** Payment providers enabled on the demo regions; the PSP issues add theirs here. */
-export const DEMO_PAYMENT_PROVIDERS = ["pp_system_default"]
 
 const DEMO_REGIONS = [
   { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 500 },
@@ -86,12 +85,16 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
     })
   }
 
-  // Regions and tax regions
+  // Regions (with every configured payment provider enabled) and tax regions
+  const paymentProviders = (await container.resolve(Modules.PAYMENT).listPaymentProviders({ is_enabled: true }))
+    .map((provider) => provider.id)
+    .sort()
   const regions: Record<string, string> = {}
   for (const spec of DEMO_REGIONS) {
     const [existing] = await regionModule.listRegions({ name: spec.name })
     if (existing) {
       regions[spec.currency_code] = existing.id
+      await enablePaymentProviders(container, existing.id, paymentProviders)
       continue
     }
     const { result } = await createRegionsWorkflow(container).run({
@@ -101,7 +104,7 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
             name: spec.name,
             currency_code: spec.currency_code,
             countries: [...spec.countries],
-            payment_providers: DEMO_PAYMENT_PROVIDERS,
+            payment_providers: paymentProviders,
             automatic_taxes: true,
           },
         ],
@@ -257,6 +260,17 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
     stockLocationId: stockLocation.id,
     productIds: products.map((p) => p.id),
     admin: DEMO_ADMIN,
+  }
+}
+
+async function enablePaymentProviders(container: MedusaContainer, regionId: string, providers: string[]): Promise<void> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({ entity: "region", fields: ["payment_providers.id"], filters: { id: regionId } })
+  const enabled = ((data[0] as { payment_providers?: { id: string }[] } | undefined)?.payment_providers ?? []).map((p) => p.id)
+  if (providers.some((provider) => !enabled.includes(provider))) {
+    await updateRegionsWorkflow(container).run({
+      input: { selector: { id: regionId }, update: { payment_providers: [...new Set([...enabled, ...providers])] } },
+    })
   }
 }
 

@@ -116,6 +116,10 @@ export type CallbackHint = {
   /** identifies this delivery's event, so repeats are stored once */
   dedupKey: string
   event: string
+  /** what of the callback may be stored in the inbox: no secrets, no personal data */
+  auditPayload: Record<string, unknown>
+  /** true when the callback's origin was proven (signature, shared secret); false for bare hints */
+  verified: boolean
 }
 
 export type CallbackInput = {
@@ -135,4 +139,6 @@ export interface Connector {
   cancel(pspReference: string, input: Omit<MoneyOperationInput, "amount"> & { amount?: bigint }): Promise<PspPayment>
   /** verifies and parses a callback; throws CallbackRejectedError when it must not be trusted */
   parseCallback(input: CallbackInput): CallbackHint
+  /** the HTTP status the PSP expects for an accepted callback */
+  readonly callbackAcceptedStatus: number
 }

@@ -8,13 +8,10 @@ import type { PspPaymentState } from "../connectors/types"
 import { storeStateFor, type StorePaymentState } from "./payment-state"
 
 export type MedusaPaymentSide = {
-  /** the cart still exists and has no order */
-  cartOpen: boolean
   orderId?: string
   orderCanceled: boolean
   /** a Medusa Payment exists for the session (authorization recorded) */
   paymentExists: boolean
-  sessionStatus: string
   /** the order's recorded store payment state (order metadata), if any */
   recordedState?: StorePaymentState
 }
@@ -24,8 +21,6 @@ export type CallbackEffect =
   | { kind: "process_payment" }
   /** record the store payment state on the order (on_hold blocks fulfillment) */
   | { kind: "mark_order"; state: StorePaymentState }
-  /** no order: mark the session failed so the shopper starts a new one */
-  | { kind: "fail_session"; status: "error" | "canceled" }
   | { kind: "cancel_order" }
 
 export function callbackEffects(state: PspPaymentState, medusa: MedusaPaymentSide): CallbackEffect[] {
@@ -49,8 +44,9 @@ export function callbackEffects(state: PspPaymentState, medusa: MedusaPaymentSid
     case "rejected":
     case "canceled":
       if (!hasOrder) {
-        const status = state === "rejected" ? "error" : "canceled"
-        return medusa.sessionStatus === status || !medusa.cartOpen ? [] : [{ kind: "fail_session", status }]
+        // the cart stays open for another attempt; completing it with this session fails with the
+        // PSP's reason (authorizePayment), whichever of the callback and the storefront comes first
+        return []
       }
       if (!medusa.orderCanceled) {
         effects.push({ kind: "cancel_order" })

@@ -142,13 +142,20 @@ export type OrderItemForBinding = { id: string; variant_id?: string | null; quan
  * none (they are then captured and refunded by amount only).
  */
 export function bindLinesToOrderItems(lines: CheckoutLine[], items: OrderItemForBinding[]): CheckoutLine[] {
+  const wholeQuantity = (item: OrderItemForBinding): number | undefined => {
+    try {
+      return quantityOf(item.quantity)
+    } catch {
+      return undefined
+    }
+  }
   const unbound = [...items]
   return lines.map((line) => {
     if (line.kind !== "product" || line.orderItemId) {
       return line
     }
     const index = unbound.findIndex(
-      (item) => item.variant_id && item.variant_id === line.variantId && quantityOf(item.quantity) === line.quantity
+      (item) => item.variant_id && item.variant_id === line.variantId && wholeQuantity(item) === line.quantity
     )
     if (index < 0) {
       return line

@@ -1,3 +1,8 @@
-// The plugin's public workflows (the package's "./workflows" export); each lifecycle workflow is
-// re-exported here as it is added.
-export {}
+// The plugin's public workflows (the package's "./workflows" export).
+export {
+  syncPaymentWithPspWorkflow,
+  ORDER_PAYMENT_METADATA_KEY,
+  type OrderPaymentMetadata,
+  type SyncPaymentWithPspInput,
+  type SyncPaymentWithPspResult,
+} from "./sync-payment-with-psp"

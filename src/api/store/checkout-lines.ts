@@ -37,7 +37,7 @@ const CART_FIELDS = [
 type SessionBody = { provider_id?: string; data?: Record<string, unknown> }
 
 export async function attachCheckoutLines(
-  req: MedusaRequest<SessionBody>,
+  req: MedusaRequest,
   _res: MedusaResponse,
   next: MedusaNextFunction
 ): Promise<void> {

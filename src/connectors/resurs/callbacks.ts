@@ -21,12 +21,24 @@ export function parseResursCallback(input: CallbackInput): CallbackHint {
   const authorization = resursAuthorizationCallbackSchema.safeParse(body)
   if (authorization.success) {
     const { paymentId, status } = authorization.data
-    return { pspReference: paymentId, dedupKey: `authorization:${paymentId}:${status}`, event: `AUTHORIZATION:${status}` }
+    return {
+      pspReference: paymentId,
+      dedupKey: `authorization:${paymentId}:${status}`,
+      event: `AUTHORIZATION:${status}`,
+      auditPayload: { ...authorization.data },
+      verified: false,
+    }
   }
   const management = resursManagementCallbackSchema.safeParse(body)
   if (management.success) {
     const { paymentId, action, actionId } = management.data
-    return { pspReference: paymentId, dedupKey: `management:${actionId}`, event: `MANAGEMENT:${action}` }
+    return {
+      pspReference: paymentId,
+      dedupKey: `management:${actionId}`,
+      event: `MANAGEMENT:${action}`,
+      auditPayload: { ...management.data },
+      verified: false,
+    }
   }
   const issues = [...authorization.error.issues, ...management.error.issues]
     .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`)

@@ -53,6 +53,8 @@ export function parseResursError(body: unknown): PspErrorBody {
 
 export class ResursConnector implements Connector {
   readonly psp = "resurs"
+  /** what Resurs's own ecom library answers to an accepted callback */
+  readonly callbackAcceptedStatus = 202
   private readonly http: PspHttpClient
   private readonly token: TokenCache
 

@@ -1,8 +1,8 @@
 import fc from "fast-check"
 import { callbackEffects, type MedusaPaymentSide } from "../callback-effects"
 
-const noOrder: MedusaPaymentSide = { cartOpen: true, orderCanceled: false, paymentExists: false, sessionStatus: "pending" }
-const heldOrder: MedusaPaymentSide = { cartOpen: false, orderId: "order_1", orderCanceled: false, paymentExists: false, sessionStatus: "pending_authorization", recordedState: "on_hold" }
+const noOrder: MedusaPaymentSide = { orderCanceled: false, paymentExists: false }
+const heldOrder: MedusaPaymentSide = { orderId: "order_1", orderCanceled: false, paymentExists: false, recordedState: "on_hold" }
 
 describe("callbackEffects", () => {
   it("completes the cart when the PSP approved, held or captured and no order exists", () => {
@@ -26,10 +26,9 @@ describe("callbackEffects", () => {
     expect(callbackEffects("authorized", { ...heldOrder, paymentExists: true, recordedState: "processing" })).toEqual([])
   })
 
-  it("fails the session (cart stays open) when rejected before an order exists", () => {
-    expect(callbackEffects("rejected", noOrder)).toEqual([{ kind: "fail_session", status: "error" }])
-    expect(callbackEffects("canceled", noOrder)).toEqual([{ kind: "fail_session", status: "canceled" }])
-    expect(callbackEffects("rejected", { ...noOrder, sessionStatus: "error" })).toEqual([])
+  it("leaves the cart open for another attempt when rejected before an order exists", () => {
+    expect(callbackEffects("rejected", noOrder)).toEqual([])
+    expect(callbackEffects("canceled", noOrder)).toEqual([])
   })
 
   it("cancels a held order the PSP rejected, once", () => {
@@ -39,11 +38,9 @@ describe("callbackEffects", () => {
 
   it("converges: applying its effects reaches, within two passes, a side that asks for nothing more", () => {
     const sides = fc.record({
-      cartOpen: fc.boolean(),
       orderId: fc.option(fc.constant("order_1"), { nil: undefined }),
       orderCanceled: fc.boolean(),
       paymentExists: fc.boolean(),
-      sessionStatus: fc.constantFrom("pending", "pending_authorization", "authorized", "error", "canceled"),
       recordedState: fc.option(fc.constantFrom("pending", "processing", "on_hold", "failed" as const), { nil: undefined }),
     })
     const states = fc.constantFrom("awaiting_shopper", "held", "authorized", "captured", "rejected", "canceled" as const)
@@ -53,13 +50,9 @@ describe("callbackEffects", () => {
       for (const effect of callbackEffects(state as never, side)) {
         if (effect.kind === "process_payment") {
           after.orderId ??= "order_1"
-          after.cartOpen = false
           after.paymentExists = state !== "held"
-          after.sessionStatus = state === "held" ? "pending_authorization" : "authorized"
         } else if (effect.kind === "mark_order") {
           after.recordedState = effect.state
-        } else if (effect.kind === "fail_session") {
-          after.sessionStatus = effect.status
         } else {
           after.orderCanceled = true
         }

@@ -28,6 +28,7 @@ import type {
   GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
+  ListPaymentMethodsOutput,
   ProviderWebhookPayload,
   RefundPaymentInput,
   RefundPaymentOutput,
@@ -332,6 +333,11 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     } catch (error) {
       throw this.asMedusaError(error)
     }
+  }
+
+  /** No saved payment methods at these PSPs; also the call workflows use to have Medusa build this provider. */
+  async listPaymentMethods(): Promise<ListPaymentMethodsOutput> {
+    return []
   }
 
   /**

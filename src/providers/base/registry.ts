@@ -6,7 +6,12 @@
  * under their identifier (and `options.id` when set), and lookups by provider id resolve to the
  * only provider of that identifier, or to the one whose `options.id` matches.
  */
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { Modules } from "@medusajs/framework/utils"
 import type { Connector } from "../../connectors/types"
+
+/** The identifiers of this plugin's providers (`pp_<identifier>_<id>`). */
+export const PLUGIN_PROVIDER_IDENTIFIERS = ["resurs", "nemuru", "digitalriver", "cm"] as const
 
 type Entry = { identifier: string; id?: string; connector: Connector }
 
@@ -25,6 +30,31 @@ export function parseProviderId(providerId: string): { identifier: string; id?: 
   const bare = providerId.replace(/^pp_/, "")
   const separator = bare.indexOf("_")
   return separator < 0 ? { identifier: bare } : { identifier: bare.slice(0, separator), id: bare.slice(separator + 1) }
+}
+
+/**
+ * The connector of a provider, building the provider first if Medusa has not yet (it builds them
+ * lazily, on first use): listing payment methods is the Payment module's cheapest public call that
+ * resolves a provider, and ours answer it without side effects. Throws when no such provider is
+ * configured.
+ */
+export async function resolveConnector(container: MedusaContainer, providerId: string): Promise<Connector> {
+  if (!entries.some((entry) => entry.identifier === parseProviderId(providerId).identifier)) {
+    const paymentModule = container.resolve(Modules.PAYMENT)
+    const [configured] = await paymentModule.listPaymentProviders({ id: providerId, is_enabled: true })
+    if (!configured || !isPluginProvider(providerId)) {
+      throw new UnknownProviderError(providerId)
+    }
+    await paymentModule.listPaymentMethods({ provider_id: providerId, context: {} })
+  }
+  return connectorFor(providerId)
+}
+
+export class UnknownProviderError extends Error {
+  constructor(readonly providerId: string) {
+    super(`${providerId} is not a configured payment provider of this plugin`)
+    this.name = "UnknownProviderError"
+  }
 }
 
 export function connectorFor(providerId: string): Connector {
@@ -49,8 +79,7 @@ export function connectorFor(providerId: string): Connector {
   )
 }
 
-/** True for the provider ids of this plugin's providers (those that registered a connector). */
+/** True for the provider ids of this plugin's providers. */
 export function isPluginProvider(providerId: string): boolean {
-  const { identifier } = parseProviderId(providerId)
-  return entries.some((entry) => entry.identifier === identifier)
+  return (PLUGIN_PROVIDER_IDENTIFIERS as readonly string[]).includes(parseProviderId(providerId).identifier)
 }

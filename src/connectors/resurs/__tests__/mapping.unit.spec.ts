@@ -141,15 +141,17 @@ describe("parseResursCallback", () => {
   const parse = (body: string) => parseResursCallback({ rawBody: Buffer.from(body), headers: {}, query: {} })
 
   it("reads authorization and management callbacks into hints with stable dedup keys", () => {
-    expect(parse('{"paymentId":"p1","status":"FROZEN","created":"2026-01-01T00:00:00Z"}')).toEqual({
+    expect(parse('{"paymentId":"p1","status":"FROZEN","created":"2026-01-01T00:00:00Z"}')).toMatchObject({
       pspReference: "p1",
       dedupKey: "authorization:p1:FROZEN",
       event: "AUTHORIZATION:FROZEN",
+      verified: false,
     })
-    expect(parse('{"paymentId":"p1","action":"CAPTURE","actionId":"a9"}')).toEqual({
+    expect(parse('{"paymentId":"p1","action":"CAPTURE","actionId":"a9"}')).toMatchObject({
       pspReference: "p1",
       dedupKey: "management:a9",
       event: "MANAGEMENT:CAPTURE",
+      auditPayload: { paymentId: "p1", action: "CAPTURE", actionId: "a9" },
     })
   })
 

@@ -1,0 +1,225 @@
+/**
+ * sync-payment-with-psp: fetch the PSP's truth about one instrument and bring the store in line.
+ *
+ * Run for every callback (after it is stored), when an order is placed, and by the reconcile job.
+ * It never trusts what triggered it: the PSP state is fetched, the Medusa side is read, and the
+ * pure `callbackEffects` decides. Every effect is guarded by the state it changes, so duplicates,
+ * reordering and concurrent runs converge on one outcome.
+ */
+import {
+  cancelOrderWorkflow,
+  processPaymentWorkflow,
+} from "@medusajs/medusa/core-flows"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, Modules, PaymentActions } from "@medusajs/framework/utils"
+import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import type { PspPayment } from "../connectors/types"
+import { callbackEffects, type CallbackEffect, type MedusaPaymentSide } from "../lifecycle/callback-effects"
+import { bindLinesToOrderItems } from "../lifecycle/order-lines"
+import { storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
+import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
+import { resolveConnector } from "../providers/base/registry"
+import { checkoutDataSchema, deserializeLine, serializeLine } from "../providers/base/session-data"
+
+export const ORDER_PAYMENT_METADATA_KEY = "psp_payment"
+
+export type SyncPaymentWithPspInput = {
+  instrument_id: string
+  /** what asked for the sync: `callback`, `order.placed`, `reconcile`… (kept in the status history) */
+  source: string
+  callback_id?: string
+}
+
+export type SyncPaymentWithPspResult = {
+  psp_state: PspPayment["state"]
+  psp_status: string
+  store_state: StorePaymentState
+  order_id?: string
+  effects: CallbackEffect["kind"][]
+}
+
+type MedusaSide = MedusaPaymentSide & {
+  sessionId: string
+  sessionAmount: unknown
+  paymentId?: string
+  orderMetadata?: Record<string, unknown> | null
+}
+
+export type OrderPaymentMetadata = {
+  state: StorePaymentState
+  psp_status: string
+  provider_id: string
+  psp_reference: string
+  updated_at: string
+}
+
+/** The Medusa side of a payment session; undefined once the session is gone (the shopper started over). */
+async function readMedusaSide(container: MedusaContainer, sessionId: string): Promise<MedusaSide | undefined> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data: sessions } = await query.graph({
+    entity: "payment_session",
+    fields: ["id", "amount", "payment_collection_id", "payment.id"],
+    filters: { id: sessionId },
+  })
+  const session = sessions[0] as
+    | { id: string; amount: unknown; payment_collection_id: string; payment?: { id: string } | null }
+    | undefined
+  if (!session) {
+    return undefined
+  }
+  const { data: links } = await query.graph({
+    entity: "cart_payment_collection",
+    fields: ["cart_id"],
+    filters: { payment_collection_id: session.payment_collection_id },
+  })
+  const cartId = (links[0] as { cart_id?: string } | undefined)?.cart_id
+  let order: { id: string; status: string; metadata?: Record<string, unknown> | null } | undefined
+  if (cartId) {
+    const { data: orderCarts } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })
+    const orderId = (orderCarts[0] as { order_id?: string } | undefined)?.order_id
+    if (orderId) {
+      const { data: orders } = await query.graph({ entity: "order", fields: ["id", "status", "metadata"], filters: { id: orderId } })
+      order = orders[0] as typeof order
+    }
+  }
+  const recorded = order?.metadata?.[ORDER_PAYMENT_METADATA_KEY] as OrderPaymentMetadata | undefined
+  return {
+    sessionId: session.id,
+    sessionAmount: session.amount,
+    paymentExists: Boolean(session.payment?.id),
+    ...(session.payment?.id ? { paymentId: session.payment.id } : {}),
+    ...(order ? { orderId: order.id, orderMetadata: order.metadata ?? null } : {}),
+    orderCanceled: order?.status === "canceled",
+    ...(recorded?.state ? { recordedState: recorded.state } : {}),
+  }
+}
+
+/** Links the instrument to its order and payment, and ties its lines to the order's items. Idempotent. */
+async function attachToOrder(
+  container: MedusaContainer,
+  ledger: PaymentLedgerModuleService,
+  instrumentId: string,
+  side: MedusaSide
+): Promise<void> {
+  if (!side.orderId) {
+    return
+  }
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const link = container.resolve(ContainerRegistrationKeys.LINK)
+  const { instrument } = await ledger.getInstrumentWithHistory(instrumentId)
+  const { data: linked } = await query.graph({
+    entity: "order",
+    fields: ["id", "payment_instruments.id", "items.*"],
+    filters: { id: side.orderId },
+  })
+  const order = linked[0] as
+    | { payment_instruments?: { id: string }[]; items?: { id: string; variant_id?: string | null; quantity: number }[] }
+    | undefined
+  if (!order?.payment_instruments?.some((candidate) => candidate.id === instrumentId)) {
+    await link.create({
+      [Modules.ORDER]: { order_id: side.orderId },
+      [PAYMENT_LEDGER_MODULE]: { payment_instrument_id: instrumentId },
+    })
+  }
+  if (side.paymentId && instrument.payment_id !== side.paymentId) {
+    await ledger.setInstrumentReferences(instrumentId, { payment_id: side.paymentId })
+  }
+  const stored = checkoutDataSchema.shape.lines.safeParse((instrument.metadata ?? {}).checkout_lines)
+  if (stored.success && stored.data.some((line) => line.kind === "product" && !line.order_item_id)) {
+    const bound = bindLinesToOrderItems(stored.data.map(deserializeLine), order?.items ?? [])
+    await ledger.updatePaymentInstruments({
+      id: instrumentId,
+      metadata: { ...(instrument.metadata ?? {}), checkout_lines: bound.map(serializeLine) },
+    })
+  }
+}
+
+async function applyEffect(
+  container: MedusaContainer,
+  effect: CallbackEffect,
+  side: MedusaSide,
+  payment: PspPayment,
+  providerId: string
+): Promise<void> {
+  switch (effect.kind) {
+    case "process_payment":
+      // Medusa's own path: completes the cart (one order, under the cart lock), or authorizes a
+      // session whose order was created with a deferred authorization
+      await processPaymentWorkflow(container).run({
+        input: { action: PaymentActions.AUTHORIZED, data: { session_id: side.sessionId, amount: side.sessionAmount as number } },
+      })
+      return
+    case "mark_order": {
+      const orderModule = container.resolve(Modules.ORDER)
+      const metadata: OrderPaymentMetadata = {
+        state: effect.state,
+        psp_status: payment.rawStatus,
+        provider_id: providerId,
+        psp_reference: payment.pspReference,
+        updated_at: new Date().toISOString(),
+      }
+      await orderModule.updateOrders(side.orderId!, {
+        metadata: { ...(side.orderMetadata ?? {}), [ORDER_PAYMENT_METADATA_KEY]: metadata },
+      })
+      return
+    }
+    case "cancel_order":
+      await cancelOrderWorkflow(container).run({ input: { order_id: side.orderId! } })
+      return
+  }
+}
+
+const syncPaymentWithPspStep = createStep(
+  "sync-payment-with-psp-step",
+  async (input: SyncPaymentWithPspInput, { container }) => {
+    const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
+    const { instrument } = await ledger.getInstrumentWithHistory(input.instrument_id)
+    if (!instrument.psp_reference) {
+      throw new Error(`Instrument ${instrument.id} has no PSP reference yet`)
+    }
+    const connector = await resolveConnector(container, instrument.provider_id)
+    const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
+    await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source })
+
+    const applied: CallbackEffect["kind"][] = []
+    let side = await readMedusaSide(container, instrument.payment_session_id)
+    // two passes: completing the cart creates the order the second pass marks
+    for (let pass = 0; pass < 2 && side; pass++) {
+      const effects = callbackEffects(payment.state, side)
+      for (const effect of effects) {
+        await applyEffect(container, effect, side, payment, instrument.provider_id)
+        applied.push(effect.kind)
+      }
+      side = await readMedusaSide(container, instrument.payment_session_id)
+      if (side) {
+        await attachToOrder(container, ledger, instrument.id, side)
+      }
+      if (!effects.some((effect) => effect.kind === "process_payment")) {
+        break
+      }
+    }
+
+    const result: SyncPaymentWithPspResult = {
+      psp_state: payment.state,
+      psp_status: payment.rawStatus,
+      store_state: storeStateFor(payment.state),
+      ...(side?.orderId ? { order_id: side.orderId } : {}),
+      effects: applied,
+    }
+    if (input.callback_id) {
+      await ledger.markCallbackProcessed(input.callback_id, {
+        outcome: !side ? "session_replaced" : applied.length ? applied.join(",") : "no_change",
+        instrument_id: instrument.id,
+      })
+    }
+    return new StepResponse(result)
+  }
+)
+
+export const syncPaymentWithPspWorkflow = createWorkflow(
+  "sync-payment-with-psp",
+  (input: SyncPaymentWithPspInput) => {
+    const result = syncPaymentWithPspStep(input)
+    return new WorkflowResponse(result)
+  }
+)
