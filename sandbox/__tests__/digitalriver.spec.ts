@@ -116,6 +116,10 @@ describe("Digital River simulator", () => {
     expect(schemaErrors("Charge", captured.body.data.object)).toEqual([])
     expect(captured.body.data.object).toMatchObject({ state: "capturable", captured: true, captures: [{ amount: 749.95, state: "complete", fulfillmentId: shipped.body.id }] })
     await event("fulfillment.created", undefined, (callback) => callback.body.data.object.id === shipped.body.id && callback.body.data.object.orderDetails.id === orderId)
+    const fulfillment = await dr.request("GET", `fulfillments/${shipped.body.id}`)
+    expect(schemaErrors("Fulfillment", fulfillment.body)).toEqual([])
+    expect(fulfillment.body).toMatchObject({ trackingCompany: "UPS", chargeOperationIds: [captured.body.data.object.captures[0].id], orderDetails: { id: orderId } })
+    expect(fulfillment.body.orderDetails.payment).toBeUndefined()
 
     // the other chair is cancelled: DR cancels its money, the order is fulfilled then complete
     const cancelled = await dr.request("POST", "fulfillments", { orderId, items: [{ itemId: chair.id, cancelQuantity: 1 }] })
