@@ -44,6 +44,11 @@ export interface LineQuantity {
   readonly quantity: number
 }
 
+/** A line's part in an operation: `quantity` units worth `amount` (what the PSP is sent for that line). */
+export interface OperationLine extends LineQuantity {
+  readonly amount: MinorUnits
+}
+
 export interface LedgerLineInput {
   readonly id: string
   readonly quantity: number
@@ -75,7 +80,7 @@ export interface LedgerOperation {
   readonly effect: OperationEffect
   readonly status: LedgerOperationStatus
   readonly amount: MinorUnits
-  readonly lines: readonly LineQuantity[]
+  readonly lines: readonly OperationLine[]
   /** The movement this operation makes once settled (zero deltas for a no-op cancel). */
   readonly transaction: LedgerTransaction
 }
@@ -383,7 +388,7 @@ function resolveLines(
   kind: OperationKind,
   stage: LineStage,
   requested: readonly LineQuantity[]
-): { lines: LineQuantity[]; amount: MinorUnits } {
+): { lines: OperationLine[]; amount: MinorUnits } {
   const seen = new Set<string>()
   let amount = 0n
   const lines = requested.map((request, index) => {
@@ -400,8 +405,9 @@ function resolveLines(
     if (request.quantity > available) {
       throw new LineQuantityExceededError(kind, line.id, request.quantity, available)
     }
-    amount += lineAmount(line, taken, request.quantity)
-    return { id: line.id, quantity: request.quantity }
+    const part = lineAmount(line, taken, request.quantity)
+    amount += part
+    return { id: line.id, quantity: request.quantity, amount: part }
   })
   return { lines, amount }
 }
@@ -470,12 +476,20 @@ function planOperation(ledger: InstrumentLedger, request: OperationRequest): Led
         // A pre-captured instrument cannot be voided: its cancel refunds what is refundable.
         if (refundable === 0n) throw new InstrumentClosedError(kind, "everything is refunded")
         const lines = ledger.lines
-          .map((line) => ({ id: line.id, quantity: line.captured - line.refunded }))
+          .map((line) => ({
+            id: line.id,
+            quantity: line.captured - line.refunded,
+            amount: lineAmount(line, line.refunded, line.captured - line.refunded),
+          }))
           .filter((line) => line.quantity > 0)
         return { ...base, effect: "refund", amount: refundable, lines, transaction: transactionFor("refund", refundable) }
       }
       const lines = ledger.lines
-        .map((line) => ({ id: line.id, quantity: line.quantity - line.captured - line.canceled }))
+        .map((line) => ({
+          id: line.id,
+          quantity: line.quantity - line.captured - line.canceled,
+          amount: lineAmount(line, line.captured + line.canceled, line.quantity - line.captured - line.canceled),
+        }))
         .filter((line) => line.quantity > 0)
       return { ...base, effect: "void", amount: capturable, lines, transaction: transactionFor("void", capturable) }
     }

@@ -11,7 +11,7 @@ import {
   type InstrumentStatus,
   type LedgerLine,
   type LedgerOperation,
-  type LineQuantity,
+  type OperationLine,
   type OperationEffect,
   type OperationKind,
 } from "../../lifecycle/ledger"
@@ -59,6 +59,16 @@ export interface PaymentInstrumentRecord {
   updated_at: Date
 }
 
+export interface StoredOperationLine {
+  id: string
+  quantity: number
+  amount?: string
+}
+
+export function operationLinesToStored(lines: readonly OperationLine[]): StoredOperationLine[] {
+  return lines.map((line) => ({ id: line.id, quantity: line.quantity, amount: line.amount.toString() }))
+}
+
 export interface OperationError {
   code: string
   message: string
@@ -71,13 +81,16 @@ export interface PaymentOperationRecord {
   effect: OperationEffect
   idempotency_key: string
   amount: string
-  lines: LineQuantity[]
+  /** `[{ id, quantity, amount }]`, amount as a minor-units string */
+  lines: StoredOperationLine[]
   status: OperationStatus
   attempts: number
   psp_operation_id: string | null
   psp_request_id: string | null
   error: OperationError | null
   completed_at: Date | null
+  origin: string | null
+  medusa_record_id: string | null
   created_at: Date
   updated_at: Date
 }
@@ -133,7 +146,7 @@ export function operationFromRecord(record: PaymentOperationRecord): LedgerOpera
     effect: record.effect,
     status: ledgerStatus(record.status),
     amount,
-    lines: record.lines,
+    lines: record.lines.map((line) => ({ id: line.id, quantity: line.quantity, amount: BigInt(line.amount ?? "0") })),
     transaction: transactionFor(record.effect, amount),
   }
 }

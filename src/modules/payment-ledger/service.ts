@@ -28,6 +28,7 @@ import { PaymentOperation } from "./models/payment-operation"
 import {
   instrumentColumns,
   ledgerFromRecords,
+  operationLinesToStored,
   type OperationError,
   type PaymentCallbackRecord,
   type PaymentInstrumentRecord,
@@ -50,6 +51,8 @@ export interface OpenInstrumentInput {
 export interface BeginOperationInput {
   idempotency_key: string
   kind: OperationKind
+  /** what asked for it: `fulfillment:<id>`, `return:<id>`, `admin:<id>`… */
+  origin?: string
   /** Omitted: the lines' amount, or everything available (see OperationRequest in the ledger). */
   amount?: MinorUnits
   lines?: LineQuantity[]
@@ -184,8 +187,8 @@ export default class PaymentLedgerModuleService extends MedusaService({
       lines: input.lines,
     })
     const { rows } = await knex.raw<{ rows: PaymentOperationRecord[] }>(
-      `INSERT INTO payment_operation (id, instrument_id, kind, effect, idempotency_key, amount, lines, status, attempts)
-       VALUES (:id, :instrument_id, :kind, :effect, :idempotency_key, :amount, :lines::jsonb, 'requested', 1)
+      `INSERT INTO payment_operation (id, instrument_id, kind, effect, idempotency_key, amount, lines, status, attempts, origin)
+       VALUES (:id, :instrument_id, :kind, :effect, :idempotency_key, :amount, :lines::jsonb, 'requested', 1, :origin)
        ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
        RETURNING *`,
       {
@@ -195,7 +198,8 @@ export default class PaymentLedgerModuleService extends MedusaService({
         effect: operation.effect,
         idempotency_key: operation.key,
         amount: operation.amount.toString(),
-        lines: JSON.stringify(operation.lines),
+        lines: JSON.stringify(operationLinesToStored(operation.lines)),
+        origin: input.origin ?? null,
       }
     )
     if (rows[0]) {
@@ -389,6 +393,78 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .whereNull("deleted_at")
       .orderBy([{ column: "received_at" }, { column: "id" }])
     return { instrument, operations, callbacks, ledger: ledgerFromRecords(instrument, operations) }
+  }
+
+  /**
+   * Ties a succeeded capture or refund to the Medusa Capture/Refund that records it. With
+   * `operationKey`, that operation; without, the oldest unrecorded succeeded operation of `kind` and
+   * `amount` on the instrument (a PSP movement the plugin made first, now being recorded by Medusa).
+   * Atomic: two concurrent claims never take the same operation. Returns null when none fits; a
+   * repeated claim by the same Medusa record returns its operation again.
+   */
+  @InjectTransactionManager()
+  async claimOperationForMedusaRecord(
+    input: { instrument_id: string; kind: OperationKind; amount: MinorUnits; medusa_record_id: string; operation_key?: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PaymentOperationRecord | null> {
+    const knex = transaction(sharedContext)
+    const already = await knex<PaymentOperationRecord>("payment_operation")
+      .where({ instrument_id: input.instrument_id, medusa_record_id: input.medusa_record_id })
+      .whereNull("deleted_at")
+      .first()
+    if (already) {
+      return already
+    }
+    const candidate = knex<PaymentOperationRecord>("payment_operation")
+      .select("id")
+      .where({ instrument_id: input.instrument_id, kind: input.kind, status: "succeeded" })
+      .whereNull("medusa_record_id")
+      .whereNull("deleted_at")
+      .orderBy([{ column: "completed_at" }, { column: "id" }])
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+    if (input.operation_key) {
+      candidate.where({ idempotency_key: input.operation_key })
+    } else {
+      candidate.where({ amount: input.amount.toString() })
+    }
+    const [row] = await knex<PaymentOperationRecord>("payment_operation")
+      .whereIn("id", candidate)
+      .update({ medusa_record_id: input.medusa_record_id, updated_at: knex.fn.now() } as never)
+      .returning("*")
+    return row ?? null
+  }
+
+  /**
+   * Work the reconcile job settles: operations still requested/pending, succeeded captures and
+   * refunds not yet recorded in Medusa, and callbacks not processed, each older than `olderThan`.
+   */
+  @InjectManager()
+  async listUnsettledWork(
+    olderThan: Date,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ operations: PaymentOperationRecord[]; unrecorded: PaymentOperationRecord[]; callbacks: PaymentCallbackRecord[] }> {
+    const knex = connection(sharedContext)
+    const operations = await knex<PaymentOperationRecord>("payment_operation")
+      .whereIn("status", ["requested", "pending"])
+      .where("updated_at", "<", olderThan)
+      .whereNull("deleted_at")
+      .orderBy("created_at")
+    const unrecorded = await knex<PaymentOperationRecord>("payment_operation")
+      .where({ status: "succeeded" })
+      .whereIn("kind", ["capture", "refund"])
+      .whereNull("medusa_record_id")
+      .where("updated_at", "<", olderThan)
+      .whereNull("deleted_at")
+      .orderBy("completed_at")
+    const callbacks = await knex<PaymentCallbackRecord>("payment_callback")
+      .whereNull("processed_at")
+      .whereNotNull("instrument_id")
+      .where("received_at", "<", olderThan)
+      .whereNull("deleted_at")
+      .orderBy("received_at")
+    return { operations, unrecorded, callbacks }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */

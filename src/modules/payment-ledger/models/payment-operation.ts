@@ -25,5 +25,9 @@ export const PaymentOperation = model
     /** `{ code, message }` of the last failure or unknown outcome; never secrets. */
     error: model.json().nullable(),
     completed_at: model.dateTime().nullable(),
+    /** What asked for the operation: `fulfillment:<id>`, `return:<id>`, `admin:<capture or refund id>`, `order-cancel:<id>`. */
+    origin: model.text().nullable(),
+    /** The Medusa Capture or Refund that records this operation, once recorded (null: PSP only, so far). */
+    medusa_record_id: model.text().nullable(),
   })
   .indexes([{ on: ["idempotency_key"], unique: true }])
