@@ -130,9 +130,18 @@ export type CallbackInput = {
 
 export interface Connector {
   readonly psp: string
+  /**
+   * True when the PSP captures and refunds order lines, not amounts (Resurs): an amount must then
+   * be expressed as lines, and an operation without lines means "everything remaining".
+   */
+  readonly movesMoneyByLines: boolean
   createCheckout(input: CreateCheckoutInput): Promise<CreatedCheckout>
   /** `currency` is the payment's: some PSPs (Resurs) leave it out of their payloads */
   getPayment(pspReference: string, currency: string): Promise<PspPayment>
+  /**
+   * capture and refund must be safe to repeat with the same key: a PSP without idempotency is
+   * de-duplicated on its own record of our key (Resurs transactionId in the actionLog)
+   */
   capture(pspReference: string, input: MoneyOperationInput): Promise<PspPayment>
   refund(pspReference: string, input: MoneyOperationInput): Promise<PspPayment>
   /** releases what is still reserved (all of it when `lines` is omitted) */

@@ -362,7 +362,7 @@ export function transactionFor(effect: OperationEffect, amount: MinorUnits): Led
   }
 }
 
-type LineStage = "capture" | "refund"
+export type LineStage = "capture" | "refund"
 
 function pendingLineQuantity(ledger: InstrumentLedger, lineId: string, effect: OperationEffect): number {
   return pending(ledger)
@@ -380,6 +380,14 @@ function lineAvailability(ledger: InstrumentLedger, line: LedgerLine, stage: Lin
   }
   const taken = line.refunded + pendingLineQuantity(ledger, line.id, "refund")
   return { taken, available: line.captured - taken }
+}
+
+/** For each line: units already taken (settled or in flight) and still available to capture or refund. */
+export function lineAvailabilities(
+  ledger: InstrumentLedger,
+  stage: LineStage
+): { line: LedgerLine; taken: number; available: number }[] {
+  return ledger.lines.map((line) => ({ line, ...lineAvailability(ledger, line, stage) }))
 }
 
 /** Validates requested line quantities and returns them with their amount. */

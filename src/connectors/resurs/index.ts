@@ -55,6 +55,7 @@ export class ResursConnector implements Connector {
   readonly psp = "resurs"
   /** what Resurs's own ecom library answers to an accepted callback */
   readonly callbackAcceptedStatus = 202
+  readonly movesMoneyByLines = true
   private readonly http: PspHttpClient
   private readonly token: TokenCache
 
@@ -143,13 +144,15 @@ export class ResursConnector implements Connector {
     pspReference: string,
     input: { key: string; currency: string; lines?: MoneyOperationInput["lines"] }
   ): Promise<PspPayment> {
-    // Resurs records transactionId on captures and refunds only
+    // Resurs records transactionId on captures and refunds only; a cancel with nothing left to
+    // cancel is already done
     const transactionId = action === "cancel" ? undefined : input.key.slice(0, 50)
-    if (transactionId) {
-      const current = await this.getPayment(pspReference, input.currency)
-      if (current.actions.some((entry) => entry.kind === action && entry.key === transactionId)) {
-        return current
-      }
+    const current = await this.getPayment(pspReference, input.currency)
+    if (transactionId && current.actions.some((entry) => entry.kind === action && entry.key === transactionId)) {
+      return current
+    }
+    if (action === "cancel" && current.authorizedAmount === 0n) {
+      return current
     }
     const { data } = await this.http.request({
       operation: action,

@@ -41,10 +41,12 @@ import type {
 import type { z } from "zod"
 import { PspError } from "../../connectors/errors"
 import type { Connector, PspPayment } from "../../connectors/types"
+import { LedgerError } from "../../lifecycle/ledger"
 import { toMinorUnits } from "../../lifecycle/money"
 import type { CheckoutLine } from "../../lifecycle/order-lines"
 import { sessionStatusFor } from "../../lifecycle/payment-state"
-import { pspLedger } from "./ledger-port"
+import { ledgerService, pspLedger } from "./ledger-port"
+import { runMoneyOperation, settleUnknownOperations, type OperationContext } from "./operations"
 import {
   fillUrlTemplate,
   parseProviderOptions,
@@ -138,6 +140,9 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
 
   /** Re-throws PSP failures as MedusaErrors whose message says what the PSP said, never secrets. */
   protected asMedusaError(error: unknown): unknown {
+    if (error instanceof LedgerError) {
+      return new MedusaError(MedusaError.Types.NOT_ALLOWED, error.message)
+    }
     if (error instanceof PspError) {
       return new MedusaError(MedusaError.Types.UNEXPECTED_STATE, error.message)
     }
@@ -223,8 +228,19 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
           `${this.pspDisplayName} did not approve the payment (${payment.rawStatus}). Choose a payment method again to retry.`
         )
       default:
+        if (status === "authorized" || status === "captured") {
+          await this.journalAuthorization(session)
+        }
         return { status: status as PaymentSessionStatus, data: { ...input.data, ...this.snapshotData(payment) } }
     }
+  }
+
+  /** The PSP authorized the payment: record it in the instrument's ledger (idempotent per session). */
+  private async journalAuthorization(session: PspSessionData): Promise<void> {
+    const { ledger, instrument } = await this.operationContext(session)
+    const key = `authorize:${session.session_id}`
+    await ledger.beginOperation(instrument.id, { idempotency_key: key, kind: "authorize", origin: key })
+    await ledger.completeOperation(key)
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
@@ -280,36 +296,75 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     return { data: input.data ?? {} }
   }
 
+  /** The instrument of a session, with what runMoneyOperation needs. */
+  protected async operationContext(session: PspSessionData): Promise<OperationContext> {
+    const ledger = ledgerService()
+    const instrument = await ledger.findInstrumentBySession(session.session_id)
+    if (!instrument) {
+      throw new MedusaError(MedusaError.Types.NOT_FOUND, `${this.pspDisplayName}: no payment instrument for session ${session.session_id}`)
+    }
+    return { ledger, connector: this.connector, instrument }
+  }
+
+  /**
+   * Medusa asks for a capture (admin button, or the plugin recording a capture it already made)
+   * under the id of the Capture row it just created, with no amount: the amount is read from
+   * that row. A capture the plugin already made at the PSP for this amount is adopted; an
+   * unknown earlier attempt is settled first (Medusa retries with a new key, medusajs/medusa#16292);
+   * only then is the PSP asked, under the Capture id.
+   */
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const session = this.sessionData(input.data)
-    const key = String(input.context?.idempotency_key ?? `capture-${session.session_id}`)
+    const medusaId = String(input.context?.idempotency_key ?? "")
+    const amount = await this.medusaCaptureAmount(medusaId, session.currency_code)
+    const payment = await this.recordOrRun(session, "capture", medusaId, amount)
+    return { data: { ...input.data, ...this.snapshotData(payment) } }
+  }
+
+  /** Like capturePayment, for refunds: Medusa passes the amount and the Refund id. */
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const session = this.sessionData(input.data)
+    const medusaId = String(input.context?.idempotency_key ?? "")
+    const payment = await this.recordOrRun(session, "refund", medusaId, toMinorUnits(input.amount, session.currency_code))
+    return { data: { ...input.data, ...this.snapshotData(payment) } }
+  }
+
+  private async recordOrRun(session: PspSessionData, kind: "capture" | "refund", medusaId: string, amount: bigint): Promise<PspPayment> {
+    if (!medusaId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.pspDisplayName}: Medusa passed no ${kind} id`)
+    }
+    const context = await this.operationContext(session)
+    const claim = () =>
+      context.ledger.claimOperationForMedusaRecord({ instrument_id: context.instrument.id, kind, amount, medusa_record_id: medusaId })
     try {
-      const payment = await this.connector.capture(session.psp_reference, {
-        key,
-        currency: session.currency_code,
-        amount: 0n,
-      })
-      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, "capture")
-      return { data: { ...input.data, ...this.snapshotData(payment) } }
+      if (!(await claim())) {
+        const { operations } = await context.ledger.getInstrumentWithHistory(context.instrument.id)
+        await settleUnknownOperations(context, operations.filter((operation) => operation.kind === kind))
+        if (!(await claim())) {
+          await runMoneyOperation(context, { kind, key: medusaId, origin: `admin:${medusaId}`, amount })
+          await context.ledger.claimOperationForMedusaRecord({
+            instrument_id: context.instrument.id,
+            kind,
+            amount,
+            medusa_record_id: medusaId,
+            operation_key: medusaId,
+          })
+        }
+      }
+      return await this.connector.getPayment(session.psp_reference, session.currency_code)
     } catch (error) {
       throw this.asMedusaError(error)
     }
   }
 
-  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    const session = this.sessionData(input.data)
-    const key = String(input.context?.idempotency_key ?? `refund-${session.session_id}`)
-    try {
-      const payment = await this.connector.refund(session.psp_reference, {
-        key,
-        currency: session.currency_code,
-        amount: toMinorUnits(input.amount, session.currency_code),
-      })
-      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, "refund")
-      return { data: { ...input.data, ...this.snapshotData(payment) } }
-    } catch (error) {
-      throw this.asMedusaError(error)
+  private async medusaCaptureAmount(captureId: string, currency: string): Promise<bigint> {
+    const captureService = (this.container as { captureService?: { retrieve(id: string): Promise<{ raw_amount?: unknown; amount: unknown }> } })
+      .captureService
+    if (!captureService || !captureId) {
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `${this.pspDisplayName}: cannot read the amount of capture ${captureId}`)
     }
+    const capture = await captureService.retrieve(captureId)
+    return toMinorUnits((capture.raw_amount ?? capture.amount) as never, currency)
   }
 
   /** Order canceled (or authorization rolled back): release what is still reserved. */
@@ -320,15 +375,10 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     }
     const session = parsed.data
     try {
-      const current = await this.connector.getPayment(session.psp_reference, session.currency_code)
-      if (current.state === "canceled" || current.state === "rejected" || current.authorizedAmount === 0n) {
-        return { data: { ...input.data, ...this.snapshotData(current) } }
-      }
-      const payment = await this.connector.cancel(session.psp_reference, {
-        key: String(input.context?.idempotency_key ?? `cancel-${session.session_id}`),
-        currency: session.currency_code,
-      })
-      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, "cancel")
+      const context = await this.operationContext(session)
+      const key = `cancel:${String(input.context?.idempotency_key ?? session.session_id)}`
+      await runMoneyOperation(context, { kind: "cancel", key, origin: key })
+      const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
       return { data: { ...input.data, ...this.snapshotData(payment) } }
     } catch (error) {
       throw this.asMedusaError(error)
