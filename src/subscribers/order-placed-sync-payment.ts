@@ -6,6 +6,7 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
+import { captureOrderLinesWorkflow } from "../workflows/capture-order-lines"
 import { syncPaymentWithPspWorkflow } from "../workflows/sync-payment-with-psp"
 
 export default async function syncPaymentOnOrderPlaced({ event, container }: SubscriberArgs<{ id: string }>): Promise<void> {
@@ -23,6 +24,12 @@ export default async function syncPaymentOnOrderPlaced({ event, container }: Sub
     if (instrument?.psp_reference) {
       await syncPaymentWithPspWorkflow(container).run({ input: { instrument_id: instrument.id, source: "order.placed" } })
     }
+  }
+  if (ledger.lifecyclePolicy().captureOnOrderPlaced) {
+    // digital goods: the whole order at once, through the same capture path as fulfillments
+    await captureOrderLinesWorkflow(container).run({
+      input: { order_id: event.data.id, key: `capture:order:${event.data.id}`, origin: `order:${event.data.id}` },
+    })
   }
 }
 

@@ -15,11 +15,10 @@ import { ContainerRegistrationKeys, Modules, PaymentActions } from "@medusajs/fr
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import type { PspPayment } from "../connectors/types"
 import { callbackEffects, type CallbackEffect, type MedusaPaymentSide } from "../lifecycle/callback-effects"
-import { bindLinesToOrderItems } from "../lifecycle/order-lines"
 import { storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
 import { resolveConnector } from "../providers/base/registry"
-import { checkoutDataSchema, deserializeLine, serializeLine } from "../providers/base/session-data"
+import { attachInstrumentToOrder } from "./utils/order-payments"
 
 export const ORDER_PAYMENT_METADATA_KEY = "psp_payment"
 
@@ -94,46 +93,6 @@ async function readMedusaSide(container: MedusaContainer, sessionId: string): Pr
   }
 }
 
-/** Links the instrument to its order and payment, and ties its lines to the order's items. Idempotent. */
-async function attachToOrder(
-  container: MedusaContainer,
-  ledger: PaymentLedgerModuleService,
-  instrumentId: string,
-  side: MedusaSide
-): Promise<void> {
-  if (!side.orderId) {
-    return
-  }
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const link = container.resolve(ContainerRegistrationKeys.LINK)
-  const { instrument } = await ledger.getInstrumentWithHistory(instrumentId)
-  const { data: linked } = await query.graph({
-    entity: "order",
-    fields: ["id", "payment_instruments.id", "items.*"],
-    filters: { id: side.orderId },
-  })
-  const order = linked[0] as
-    | { payment_instruments?: { id: string }[]; items?: { id: string; variant_id?: string | null; quantity: number }[] }
-    | undefined
-  if (!order?.payment_instruments?.some((candidate) => candidate.id === instrumentId)) {
-    await link.create({
-      [Modules.ORDER]: { order_id: side.orderId },
-      [PAYMENT_LEDGER_MODULE]: { payment_instrument_id: instrumentId },
-    })
-  }
-  if (side.paymentId && instrument.payment_id !== side.paymentId) {
-    await ledger.setInstrumentReferences(instrumentId, { payment_id: side.paymentId })
-  }
-  const stored = checkoutDataSchema.shape.lines.safeParse((instrument.metadata ?? {}).checkout_lines)
-  if (stored.success && stored.data.some((line) => line.kind === "product" && !line.order_item_id)) {
-    const bound = bindLinesToOrderItems(stored.data.map(deserializeLine), order?.items ?? [])
-    await ledger.updatePaymentInstruments({
-      id: instrumentId,
-      metadata: { ...(instrument.metadata ?? {}), checkout_lines: bound.map(serializeLine) },
-    })
-  }
-}
-
 async function applyEffect(
   container: MedusaContainer,
   effect: CallbackEffect,
@@ -191,8 +150,8 @@ const syncPaymentWithPspStep = createStep(
         applied.push(effect.kind)
       }
       side = await readMedusaSide(container, instrument.payment_session_id)
-      if (side) {
-        await attachToOrder(container, ledger, instrument.id, side)
+      if (side?.orderId) {
+        await attachInstrumentToOrder(container, instrument.id, side.orderId, side.paymentId)
       }
       if (!effects.some((effect) => effect.kind === "process_payment")) {
         break

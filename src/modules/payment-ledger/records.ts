@@ -54,6 +54,7 @@ export interface PaymentInstrumentRecord {
   lines: StoredLine[]
   psp_status: string | null
   psp_status_history: PspStatusEntry[]
+  reconcile_issue: string | null
   metadata: Record<string, unknown> | null
   created_at: Date
   updated_at: Date

@@ -22,6 +22,7 @@ import {
   type OperationKind,
 } from "../../lifecycle/ledger"
 import type { MinorUnits } from "../../lifecycle/money"
+import { parseLifecyclePolicy, type LifecyclePolicy } from "../../lifecycle/policy"
 import { PaymentCallback } from "./models/payment-callback"
 import { PaymentInstrument } from "./models/payment-instrument"
 import { PaymentOperation } from "./models/payment-operation"
@@ -101,6 +102,19 @@ export default class PaymentLedgerModuleService extends MedusaService({
   PaymentOperation,
   PaymentCallback,
 }) {
+  private readonly policy: LifecyclePolicy
+
+  constructor(cradle: Record<string, unknown>, options?: Record<string, unknown>) {
+    // eslint-disable-next-line prefer-rest-params
+    super(...(arguments as unknown as [Record<string, unknown>]))
+    // the plugin's options (a plugin's modules receive them), validated at boot
+    this.policy = parseLifecyclePolicy(options)
+  }
+
+  /** When money moves: the plugin's lifecycle options, with defaults. */
+  lifecyclePolicy(): LifecyclePolicy {
+    return this.policy
+  }
   /**
    * Opens the instrument of a Medusa payment session, or returns the one already opened for it
    * (idempotent per `payment_session_id`; a repeated call's body is ignored).

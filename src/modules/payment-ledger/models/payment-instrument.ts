@@ -33,6 +33,8 @@ export const PaymentInstrument = model
     /** Latest PSP status seen, and every status in arrival order: `[{ status, source, at }]`. */
     psp_status: model.text().nullable(),
     psp_status_history: model.json(),
+    /** What the last reconciliation found wrong between Medusa and the PSP (null: nothing). The reconcile job retries until it is null. */
+    reconcile_issue: model.text().nullable(),
     metadata: model.json().nullable(),
     operations: model.hasMany(() => PaymentOperation, { mappedBy: "instrument" }),
     callbacks: model.hasMany(() => PaymentCallback, { mappedBy: "instrument" }),

@@ -1,0 +1,29 @@
+/**
+ * The plugin's lifecycle options: when money moves at the PSP. Shop owners set them on the plugin
+ * entry in medusa-config (they reach the payment-ledger module as its options).
+ */
+import { z } from "zod"
+
+export const lifecyclePolicySchema = z.object({
+  /** What captures at the PSP: a fulfillment being created, the shipment of a fulfillment, or only the admin. */
+  captureOn: z.enum(["fulfillment", "shipment", "manual"]).default("fulfillment"),
+  /** Capture shipping with the first capture of an order, or with the one that completes it. */
+  captureShipping: z.enum(["first", "last"]).default("first"),
+  /** Capture the whole order as soon as it is placed (digital goods); fulfillments then capture nothing. */
+  captureOnOrderPlaced: z.boolean().default(false),
+  /** Refund the returned lines at the PSP when a return is received; off: the admin's Refund button. */
+  refundOnReturn: z.boolean().default(true),
+  /** The reconcile job settles operations and callbacks left unsettled for longer than this. */
+  reconcileAfterSeconds: z.number().int().min(0).max(86_400).default(60),
+})
+
+export type LifecyclePolicy = z.infer<typeof lifecyclePolicySchema>
+
+export function parseLifecyclePolicy(options: unknown): LifecyclePolicy {
+  const parsed = lifecyclePolicySchema.safeParse(options ?? {})
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join(".") || "(options)"}: ${issue.message}`)
+    throw new Error(`Invalid medusa-order-payments plugin options:\n${problems.join("\n")}`)
+  }
+  return parsed.data
+}

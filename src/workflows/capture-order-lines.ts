@@ -1,0 +1,62 @@
+/**
+ * capture-order-lines: capture at the PSP exactly what was fulfilled (or what the admin picked, or
+ * the whole order when it is placed), once, then record it in Medusa.
+ *
+ * The idempotency key comes from the Medusa id that asked (`capture:fulfillment:<id>`…), so every
+ * retry, redelivery or restart lands on the same operation. Lines already captured are refused by
+ * the ledger before anything reaches the PSP. An unknown outcome leaves the operation pending for
+ * the reconcile job, which finishes the same steps.
+ */
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import { fulfillmentCaptureLines, type ItemQuantity } from "../lifecycle/capture-plan"
+import { ledgerOf, moveOrderMoney, type OrderMoneyResult } from "./utils/order-payments"
+
+export type CaptureOrderLinesInput = {
+  order_id: string
+  /** idempotency key, derived from the Medusa id that asked */
+  key: string
+  /** what asked: `fulfillment:<id>`, `order:<id>`, `admin:<request id>` */
+  origin: string
+  /** order items and quantities to capture; omitted: every item of the order */
+  items?: ItemQuantity[]
+  /** false: leave shipping out whatever the capture policy says */
+  include_shipping?: boolean
+}
+
+async function orderItems(container: MedusaContainer, orderId: string): Promise<ItemQuantity[]> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({ entity: "order", fields: ["id", "items.*"], filters: { id: orderId } })
+  return ((data[0] as { items?: { id: string; quantity: number | string }[] } | undefined)?.items ?? []).map((item) => ({
+    order_item_id: item.id,
+    quantity: Number(item.quantity),
+  }))
+}
+
+export async function captureOrderLines(container: MedusaContainer, input: CaptureOrderLinesInput): Promise<OrderMoneyResult> {
+  const { captureShipping } = ledgerOf(container).lifecyclePolicy()
+  const items = input.items ?? (await orderItems(container, input.order_id))
+  return moveOrderMoney(container, { ...input, kind: "capture", items }, ({ checkoutLines, ledger }) => {
+    if (ledger.authorized === 0n) {
+      return [] // not authorized (yet): nothing can be captured
+    }
+    const lines = fulfillmentCaptureLines({ checkoutLines, ledger, items, captureShipping })
+    if (input.include_shipping !== false) {
+      return lines
+    }
+    const shipping = new Set(checkoutLines.filter((line) => line.kind === "shipping").map((line) => line.reference))
+    return lines.filter((line) => !shipping.has(line.id))
+  })
+}
+
+const captureOrderLinesStep = createStep("capture-order-lines-step", async (input: CaptureOrderLinesInput, { container }) => {
+  if (!input.key || !input.order_id) {
+    throw new MedusaError(MedusaError.Types.INVALID_DATA, "capture-order-lines needs order_id and key")
+  }
+  return new StepResponse(await captureOrderLines(container, input))
+})
+
+export const captureOrderLinesWorkflow = createWorkflow("capture-order-lines", (input: CaptureOrderLinesInput) => {
+  return new WorkflowResponse(captureOrderLinesStep(input))
+})

@@ -1,0 +1,148 @@
+/**
+ * Reconciliation: make Medusa and the PSP agree, whatever was lost on the way.
+ *
+ * - reconcileCanceledOrder, after Medusa core canceled an order (core cancels uncaptured payments
+ *   and refunds captured ones, but swallows PSP errors and never releases the uncaptured rest of
+ *   a partly captured payment): release what the PSP still reserves, refund what it captured and
+ *   did not refund, record it in Medusa; what cannot be fixed now is written on the instrument.
+ * - reconcilePayments, the scheduled job: settles operations whose outcome is unknown, records in
+ *   Medusa the PSP movements not recorded yet, processes callbacks left unprocessed, and retries
+ *   canceled orders with an open issue.
+ */
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
+import { fromMinorUnits } from "../lifecycle/money"
+import { runMoneyOperation, settleUnknownOperations } from "../providers/base/operations"
+import { syncPaymentWithPspWorkflow } from "./sync-payment-with-psp"
+import { ledgerOf, operationContext, orderPayments, recordInMedusa, type OrderPayment } from "./utils/order-payments"
+
+async function settleAndRecord(container: MedusaContainer, payment: OrderPayment): Promise<void> {
+  const ledger = ledgerOf(container)
+  const context = await operationContext(container, payment.instrument)
+  const { operations } = await ledger.getInstrumentWithHistory(payment.instrument.id)
+  await settleUnknownOperations(context, operations)
+  const { operations: settled } = await ledger.getInstrumentWithHistory(payment.instrument.id)
+  for (const operation of settled) {
+    await recordInMedusa(container, payment.paymentId, operation, payment.instrument.currency_code)
+  }
+}
+
+export async function reconcileCanceledOrder(container: MedusaContainer, orderId: string): Promise<{ issues: string[] }> {
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const ledger = ledgerOf(container)
+  const issues: string[] = []
+  for (const payment of await orderPayments(container, orderId)) {
+    const { instrument } = payment
+    const currency = instrument.currency_code
+    const problems: string[] = []
+    try {
+      await settleAndRecord(container, payment)
+      const context = await operationContext(container, instrument)
+      let atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
+      if (atPsp.authorizedAmount > 0n) {
+        await runMoneyOperation(context, { kind: "cancel", key: `cancel:order:${orderId}`, origin: `order-cancel:${orderId}` })
+        atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
+      }
+      const unrefunded = atPsp.capturedAmount - atPsp.refundedAmount
+      if (unrefunded > 0n) {
+        const operation = await runMoneyOperation(context, {
+          kind: "refund",
+          key: `refund:order-cancel:${orderId}`,
+          origin: `order-cancel:${orderId}`,
+          amount: unrefunded,
+        })
+        await recordInMedusa(container, payment.paymentId, operation, currency)
+      }
+    } catch (error) {
+      // refused, pending or unreachable: written on the instrument, retried by the reconcile job
+      problems.push((error as Error).message)
+    }
+    const atPsp = await (await operationContext(container, instrument)).connector
+      .getPayment(instrument.psp_reference!, currency)
+      .catch(() => undefined)
+    if (atPsp && atPsp.authorizedAmount > 0n) {
+      problems.push(`${fromMinorUnits(atPsp.authorizedAmount, currency)} ${currency.toUpperCase()} still reserved at the PSP`)
+    }
+    if (atPsp && atPsp.capturedAmount > atPsp.refundedAmount) {
+      problems.push(`${fromMinorUnits(atPsp.capturedAmount - atPsp.refundedAmount, currency)} ${currency.toUpperCase()} captured and not refunded`)
+    }
+    const issue = problems.length ? `order ${orderId} canceled: ${problems.join("; ")}` : null
+    if (issue) {
+      logger.warn(`payment instrument ${instrument.id}: ${issue}`)
+      issues.push(issue)
+    }
+    if (issue !== instrument.reconcile_issue) {
+      await ledger.updatePaymentInstruments({ id: instrument.id, reconcile_issue: issue })
+    }
+  }
+  return { issues }
+}
+
+export type ReconcileResult = { operations_settled: number; callbacks_processed: number; orders_reconciled: number; issues: string[] }
+
+export async function reconcilePayments(container: MedusaContainer, input: { olderThanSeconds?: number } = {}): Promise<ReconcileResult> {
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const ledger = ledgerOf(container)
+  const seconds = input.olderThanSeconds ?? ledger.lifecyclePolicy().reconcileAfterSeconds
+  const { operations, unrecorded, callbacks } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000))
+  const result: ReconcileResult = { operations_settled: 0, callbacks_processed: 0, orders_reconciled: 0, issues: [] }
+
+  // operations and unrecorded movements, per instrument, through its order's payment
+  const instrumentIds = [...new Set([...operations, ...unrecorded].map((operation) => operation.instrument_id))]
+  const withIssues = await ledger.listPaymentInstruments({ reconcile_issue: { $ne: null } } as never, { select: ["id"] })
+  for (const instrumentId of [...new Set([...instrumentIds, ...withIssues.map((instrument) => instrument.id)])]) {
+    const { data: links } = await query.graph({
+      entity: "payment_instrument",
+      fields: ["id", "order.id", "order.status"],
+      filters: { id: instrumentId },
+    })
+    const order = (links[0] as { order?: { id: string; status: string } | null } | undefined)?.order
+    if (!order) {
+      continue
+    }
+    try {
+      if (order.status === "canceled") {
+        result.issues.push(...(await reconcileCanceledOrder(container, order.id)).issues)
+        result.orders_reconciled++
+      } else {
+        for (const payment of (await orderPayments(container, order.id)).filter((p) => p.instrument.id === instrumentId)) {
+          await settleAndRecord(container, payment)
+        }
+      }
+      result.operations_settled += operations.filter((operation) => operation.instrument_id === instrumentId).length
+    } catch (error) {
+      logger.warn(`reconcile: instrument ${instrumentId}: ${(error as Error).message}`)
+      result.issues.push(`instrument ${instrumentId}: ${(error as Error).message}`)
+    }
+  }
+
+  for (const callback of callbacks) {
+    try {
+      await syncPaymentWithPspWorkflow(container).run({
+        input: { instrument_id: callback.instrument_id!, callback_id: callback.id, source: "reconcile" },
+      })
+      result.callbacks_processed++
+    } catch (error) {
+      logger.warn(`reconcile: callback ${callback.id}: ${(error as Error).message}`)
+    }
+  }
+  return result
+}
+
+const reconcilePaymentsStep = createStep("reconcile-payments-step", async (input: { olderThanSeconds?: number }, { container }) => {
+  return new StepResponse(await reconcilePayments(container, input))
+})
+
+export const reconcilePaymentsWorkflow = createWorkflow("reconcile-payments", (input: { olderThanSeconds?: number }) => {
+  return new WorkflowResponse(reconcilePaymentsStep(input))
+})
+
+const reconcileCanceledOrderStep = createStep("reconcile-canceled-order-step", async (input: { order_id: string }, { container }) => {
+  return new StepResponse(await reconcileCanceledOrder(container, input.order_id))
+})
+
+export const reconcileCanceledOrderWorkflow = createWorkflow("reconcile-canceled-order", (input: { order_id: string }) => {
+  return new WorkflowResponse(reconcileCanceledOrderStep(input))
+})

@@ -1,0 +1,164 @@
+/**
+ * What the lifecycle workflows share: an order's instruments with their Medusa payments, the
+ * operation context for the PSP, and recording a PSP money movement in Medusa.
+ */
+import { capturePaymentWorkflow, refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { unmappedItems, type ItemQuantity } from "../../lifecycle/capture-plan"
+import type { InstrumentLedger, LineQuantity } from "../../lifecycle/ledger"
+import { bindLinesToOrderItems, type CheckoutLine } from "../../lifecycle/order-lines"
+import { fromMinorUnits } from "../../lifecycle/money"
+import {
+  PAYMENT_LEDGER_MODULE,
+  type PaymentInstrumentRecord,
+  type PaymentLedgerModuleService,
+  type PaymentOperationRecord,
+} from "../../modules/payment-ledger"
+import { OperationPendingError, runMoneyOperation, type OperationContext } from "../../providers/base/operations"
+import { resolveConnector } from "../../providers/base/registry"
+import { checkoutDataSchema, deserializeLine, serializeLine } from "../../providers/base/session-data"
+
+export type OrderPayment = {
+  paymentId: string
+  instrument: PaymentInstrumentRecord
+}
+
+export function ledgerOf(container: MedusaContainer): PaymentLedgerModuleService {
+  return container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
+}
+
+/** The order's payments made through this plugin's providers, with their instruments. */
+export async function orderPayments(container: MedusaContainer, orderId: string): Promise<OrderPayment[]> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const ledger = ledgerOf(container)
+  const { data } = await query.graph({
+    entity: "order",
+    fields: ["id", "payment_collections.payments.id", "payment_collections.payments.payment_session_id"],
+    filters: { id: orderId },
+  })
+  const payments = ((data[0] as { payment_collections?: { payments?: { id: string; payment_session_id: string }[] }[] } | undefined)
+    ?.payment_collections ?? []).flatMap((collection) => collection.payments ?? [])
+  const found: OrderPayment[] = []
+  for (const payment of payments) {
+    let instrument = await ledger.findInstrumentBySession(payment.payment_session_id)
+    if (!instrument?.psp_reference) {
+      continue
+    }
+    if (instrument.payment_id !== payment.id || checkoutLinesOf(instrument).some((line) => line.kind === "product" && !line.orderItemId)) {
+      // the order.placed sync may not have run yet: lines must be tied to items before money moves by them
+      await attachInstrumentToOrder(container, instrument.id, orderId, payment.id)
+      instrument = (await ledger.getInstrumentWithHistory(instrument.id)).instrument
+    }
+    found.push({ paymentId: payment.id, instrument })
+  }
+  return found
+}
+
+export async function operationContext(container: MedusaContainer, instrument: PaymentInstrumentRecord): Promise<OperationContext> {
+  return { ledger: ledgerOf(container), connector: await resolveConnector(container, instrument.provider_id), instrument }
+}
+
+export function checkoutLinesOf(instrument: PaymentInstrumentRecord): CheckoutLine[] {
+  const parsed = checkoutDataSchema.shape.lines.safeParse((instrument.metadata ?? {}).checkout_lines)
+  return parsed.success ? parsed.data.map(deserializeLine) : []
+}
+
+/**
+ * Records a capture or refund the plugin made at the PSP in Medusa (transactions, payment status,
+ * `payment.captured`/`payment.refunded` events), through Medusa's own workflows. The provider
+ * adopts the operation instead of calling the PSP again. Does nothing if it is already recorded.
+ */
+export async function recordInMedusa(container: MedusaContainer, paymentId: string, operation: PaymentOperationRecord, currency: string): Promise<void> {
+  if (operation.medusa_record_id || operation.status !== "succeeded") {
+    return
+  }
+  const amount = fromMinorUnits(BigInt(operation.amount), currency)
+  if (operation.kind === "capture") {
+    await capturePaymentWorkflow(container).run({ input: { payment_id: paymentId, amount } })
+  } else if (operation.kind === "refund") {
+    await refundPaymentWorkflow(container).run({ input: { payment_id: paymentId, amount, note: `PSP refund ${operation.idempotency_key}` } })
+  }
+}
+
+export type OrderMoneyResult = {
+  status: "done" | "pending" | "nothing_to_do"
+  operations: { instrument_id: string; key: string; status: string; amount: string }[]
+}
+
+/**
+ * Runs one capture or refund per plugin payment of the order, over the lines `plan` picks, and
+ * records each in Medusa. An unknown PSP outcome is reported as `pending`, never as done.
+ */
+export async function moveOrderMoney(
+  container: MedusaContainer,
+  input: { order_id: string; kind: "capture" | "refund"; key: string; origin: string; items: ItemQuantity[] },
+  plan: (payment: { instrument: PaymentInstrumentRecord; checkoutLines: CheckoutLine[]; ledger: InstrumentLedger }) => LineQuantity[]
+): Promise<OrderMoneyResult> {
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const ledger = ledgerOf(container)
+  const result: OrderMoneyResult = { status: "nothing_to_do", operations: [] }
+  for (const { paymentId, instrument } of await orderPayments(container, input.order_id)) {
+    const checkoutLines = checkoutLinesOf(instrument)
+    const skipped = unmappedItems(checkoutLines, input.items)
+    if (skipped.length) {
+      logger.warn(`${input.kind} ${input.key}: items ${skipped.map((item) => item.order_item_id).join(", ")} are not lines of payment ${paymentId}; left out`)
+    }
+    const { ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+    const lines = plan({ instrument, checkoutLines, ledger: book })
+    if (!lines.length) {
+      continue
+    }
+    try {
+      const operation = await runMoneyOperation(await operationContext(container, instrument), {
+        kind: input.kind,
+        key: input.key,
+        origin: input.origin,
+        lines,
+      })
+      await recordInMedusa(container, paymentId, operation, instrument.currency_code)
+      result.status = result.status === "pending" ? "pending" : "done"
+      result.operations.push({ instrument_id: instrument.id, key: operation.idempotency_key, status: operation.status, amount: operation.amount })
+    } catch (error) {
+      if (!(error instanceof OperationPendingError)) {
+        throw error
+      }
+      logger.warn(error.message)
+      result.status = "pending"
+      result.operations.push({ instrument_id: instrument.id, key: input.key, status: "pending", amount: error.operation.amount })
+    }
+  }
+  return result
+}
+
+/**
+ * Links the instrument to its order (and Medusa payment), and ties its product lines to the
+ * order's items, which fulfillment captures and return refunds go by. Idempotent.
+ */
+export async function attachInstrumentToOrder(container: MedusaContainer, instrumentId: string, orderId: string, paymentId?: string): Promise<void> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const link = container.resolve(ContainerRegistrationKeys.LINK)
+  const ledger = ledgerOf(container)
+  const { instrument } = await ledger.getInstrumentWithHistory(instrumentId)
+  const { data } = await query.graph({ entity: "order", fields: ["id", "payment_instruments.id", "items.*"], filters: { id: orderId } })
+  const order = data[0] as
+    | { payment_instruments?: { id: string }[]; items?: { id: string; variant_id?: string | null; quantity: number }[] }
+    | undefined
+  if (!order) {
+    return
+  }
+  if (!order.payment_instruments?.some((candidate) => candidate.id === instrumentId)) {
+    await link.create({ [Modules.ORDER]: { order_id: orderId }, [PAYMENT_LEDGER_MODULE]: { payment_instrument_id: instrumentId } })
+  }
+  if (paymentId && instrument.payment_id !== paymentId) {
+    await ledger.setInstrumentReferences(instrumentId, { payment_id: paymentId })
+  }
+  const lines = checkoutLinesOf(instrument)
+  if (lines.some((line) => line.kind === "product" && !line.orderItemId)) {
+    const bound = bindLinesToOrderItems(lines, order.items ?? [])
+    await ledger.updatePaymentInstruments({
+      id: instrumentId,
+      metadata: { ...(instrument.metadata ?? {}), checkout_lines: bound.map(serializeLine) },
+    })
+  }
+}
