@@ -45,6 +45,8 @@ export type DemoStore = {
   regions: Record<string, string>
   salesChannelId: string
   stockLocationId: string
+  /** the free return shipping option per currency */
+  returnShippingOptions: Record<string, string>
   productIds: string[]
   admin: typeof DEMO_ADMIN
 }
@@ -170,30 +172,40 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
     })
   }
 
-  const existingOptions = new Set(
-    (await fulfillmentModule.listShippingOptions({})).map((option) => option.name)
-  )
-  const missingOptions = DEMO_REGIONS.filter((r) => !existingOptions.has(`Standard shipping (${r.name})`))
-  if (missingOptions.length) {
+  // Standard shipping, and a free return option per region
+  const existingOptions = new Set((await fulfillmentModule.listShippingOptions({})).map((option) => option.name))
+  const shippingOptions = DEMO_REGIONS.flatMap((r) => [
+    { name: `Standard shipping (${r.name})`, region: r, isReturn: false, amount: r.shipping },
+    { name: `Return (${r.name})`, region: r, isReturn: true, amount: 0 },
+  ]).filter((option) => !existingOptions.has(option.name))
+  if (shippingOptions.length) {
     await createShippingOptionsWorkflow(container).run({
-      input: missingOptions.map((r) => ({
-        name: `Standard shipping (${r.name})`,
+      input: shippingOptions.map(({ name, region, isReturn, amount }) => ({
+        name,
         price_type: "flat" as const,
         provider_id: "manual_manual",
-        service_zone_id: fulfillmentSet.service_zones.find((zone) => zone.name === r.name)!.id,
+        service_zone_id: fulfillmentSet.service_zones.find((zone) => zone.name === region.name)!.id,
         shipping_profile_id: shippingProfile.id,
-        type: { label: "Standard", description: "Delivered in 2-4 days.", code: "standard" },
+        type: isReturn
+          ? { label: "Return", description: "Free return to the warehouse.", code: "return" }
+          : { label: "Standard", description: "Delivered in 2-4 days.", code: "standard" },
         prices: [
-          { currency_code: r.currency_code, amount: r.shipping },
-          { region_id: regions[r.currency_code], amount: r.shipping },
+          { currency_code: region.currency_code, amount },
+          { region_id: regions[region.currency_code], amount },
         ],
         rules: [
           { attribute: "enabled_in_store", value: "true", operator: "eq" as const },
-          { attribute: "is_return", value: "false", operator: "eq" as const },
+          { attribute: "is_return", value: isReturn ? "true" : "false", operator: "eq" as const },
         ],
       })),
     })
   }
+  const returnOptions = Object.fromEntries(
+    (await fulfillmentModule.listShippingOptions({ name: DEMO_REGIONS.map((r) => `Return (${r.name})`) })).map((option) => [
+      DEMO_REGIONS.find((r) => option.name === `Return (${r.name})`)!.currency_code,
+      option.id,
+    ])
+  )
 
   // Publishable API key
   let [apiKey] = await apiKeyModule.listApiKeys({ title: API_KEY_TITLE, type: "publishable" })
@@ -258,6 +270,7 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
     regions,
     salesChannelId: salesChannel.id,
     stockLocationId: stockLocation.id,
+    returnShippingOptions: returnOptions,
     productIds: products.map((p) => p.id),
     admin: DEMO_ADMIN,
   }

@@ -17,14 +17,14 @@ import { runMoneyOperation, settleUnknownOperations } from "../providers/base/op
 import { syncPaymentWithPspWorkflow } from "./sync-payment-with-psp"
 import { ledgerOf, operationContext, orderPayments, recordInMedusa, type OrderPayment } from "./utils/order-payments"
 
-async function settleAndRecord(container: MedusaContainer, payment: OrderPayment): Promise<void> {
+async function settleAndRecord(container: MedusaContainer, payment: OrderPayment, options: { orderCanceled?: boolean } = {}): Promise<void> {
   const ledger = ledgerOf(container)
   const context = await operationContext(container, payment.instrument)
   const { operations } = await ledger.getInstrumentWithHistory(payment.instrument.id)
   await settleUnknownOperations(context, operations)
   const { operations: settled } = await ledger.getInstrumentWithHistory(payment.instrument.id)
   for (const operation of settled) {
-    await recordInMedusa(container, payment.paymentId, operation, payment.instrument.currency_code)
+    await recordInMedusa(container, payment.paymentId, operation, payment.instrument.currency_code, options)
   }
 }
 
@@ -35,15 +35,25 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
   for (const payment of await orderPayments(container, orderId)) {
     const { instrument } = payment
     const currency = instrument.currency_code
+    const context = await operationContext(container, instrument)
     const problems: string[] = []
-    try {
-      await settleAndRecord(container, payment)
-      const context = await operationContext(container, instrument)
-      let atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
+    // each step on its own: one failing (and written down) must not keep the others from running
+    const attempt = async (step: () => Promise<unknown>) => {
+      try {
+        await step()
+      } catch (error) {
+        problems.push((error as Error).message)
+      }
+    }
+    await attempt(() => settleAndRecord(container, payment, { orderCanceled: true }))
+    await attempt(async () => {
+      const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
       if (atPsp.authorizedAmount > 0n) {
         await runMoneyOperation(context, { kind: "cancel", key: `cancel:order:${orderId}`, origin: `order-cancel:${orderId}` })
-        atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
       }
+    })
+    await attempt(async () => {
+      const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
       const unrefunded = atPsp.capturedAmount - atPsp.refundedAmount
       if (unrefunded > 0n) {
         const operation = await runMoneyOperation(context, {
@@ -52,21 +62,20 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
           origin: `order-cancel:${orderId}`,
           amount: unrefunded,
         })
-        await recordInMedusa(container, payment.paymentId, operation, currency)
+        await recordInMedusa(container, payment.paymentId, operation, currency, { orderCanceled: true })
       }
-    } catch (error) {
-      // refused, pending or unreachable: written on the instrument, retried by the reconcile job
-      problems.push((error as Error).message)
-    }
-    const atPsp = await (await operationContext(container, instrument)).connector
-      .getPayment(instrument.psp_reference!, currency)
-      .catch(() => undefined)
-    if (atPsp && atPsp.authorizedAmount > 0n) {
-      problems.push(`${fromMinorUnits(atPsp.authorizedAmount, currency)} ${currency.toUpperCase()} still reserved at the PSP`)
-    }
-    if (atPsp && atPsp.capturedAmount > atPsp.refundedAmount) {
-      problems.push(`${fromMinorUnits(atPsp.capturedAmount - atPsp.refundedAmount, currency)} ${currency.toUpperCase()} captured and not refunded`)
-    }
+    })
+
+    // what is still wrong, as the PSP sees it
+    await attempt(async () => {
+      const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
+      if (atPsp.authorizedAmount > 0n) {
+        problems.push(`${fromMinorUnits(atPsp.authorizedAmount, currency)} ${currency.toUpperCase()} still reserved at the PSP`)
+      }
+      if (atPsp.capturedAmount > atPsp.refundedAmount) {
+        problems.push(`${fromMinorUnits(atPsp.capturedAmount - atPsp.refundedAmount, currency)} ${currency.toUpperCase()} captured and not refunded`)
+      }
+    })
     const issue = problems.length ? `order ${orderId} canceled: ${problems.join("; ")}` : null
     if (issue) {
       logger.warn(`payment instrument ${instrument.id}: ${issue}`)

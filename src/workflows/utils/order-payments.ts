@@ -6,7 +6,7 @@ import { capturePaymentWorkflow, refundPaymentWorkflow } from "@medusajs/medusa/
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { unmappedItems, type ItemQuantity } from "../../lifecycle/capture-plan"
-import type { InstrumentLedger, LineQuantity } from "../../lifecycle/ledger"
+import { LineQuantityExceededError, type InstrumentLedger, type LineQuantity } from "../../lifecycle/ledger"
 import { bindLinesToOrderItems, type CheckoutLine } from "../../lifecycle/order-lines"
 import { fromMinorUnits } from "../../lifecycle/money"
 import {
@@ -69,15 +69,54 @@ export function checkoutLinesOf(instrument: PaymentInstrumentRecord): CheckoutLi
  * `payment.captured`/`payment.refunded` events), through Medusa's own workflows. The provider
  * adopts the operation instead of calling the PSP again. Does nothing if it is already recorded.
  */
-export async function recordInMedusa(container: MedusaContainer, paymentId: string, operation: PaymentOperationRecord, currency: string): Promise<void> {
+export async function recordInMedusa(
+  container: MedusaContainer,
+  paymentId: string,
+  operation: PaymentOperationRecord,
+  currency: string,
+  options: { orderCanceled?: boolean } = {}
+): Promise<void> {
   if (operation.medusa_record_id || operation.status !== "succeeded") {
     return
   }
   const amount = fromMinorUnits(BigInt(operation.amount), currency)
+  const note = `PSP ${operation.kind} ${operation.idempotency_key}`
   if (operation.kind === "capture") {
     await capturePaymentWorkflow(container).run({ input: { payment_id: paymentId, amount } })
+  } else if (operation.kind === "refund" && options.orderCanceled) {
+    // Medusa's refund workflow refuses canceled orders; the money did move, so the payment records it
+    await container.resolve(Modules.PAYMENT).refundPayment({ payment_id: paymentId, amount, note })
   } else if (operation.kind === "refund") {
-    await refundPaymentWorkflow(container).run({ input: { payment_id: paymentId, amount, note: `PSP refund ${operation.idempotency_key}` } })
+    await refundPaymentWorkflow(container).run({ input: { payment_id: paymentId, amount, note } })
+  }
+}
+
+/**
+ * Plans the lines from the ledger as it stands and runs the operation. A plan made from a ledger
+ * another operation changed in the meantime (two fulfillments at once both adding shipping) is
+ * refused by the ledger before anything reaches the PSP, and made again.
+ */
+async function planAndRun(
+  container: MedusaContainer,
+  instrument: PaymentInstrumentRecord,
+  input: { kind: "capture" | "refund"; key: string; origin: string },
+  plan: (ledger: InstrumentLedger) => LineQuantity[]
+): Promise<PaymentOperationRecord | undefined> {
+  const ledger = ledgerOf(container)
+  for (let attempt = 1; ; attempt++) {
+    const { ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+    const existing = book.operations.find((operation) => operation.key === input.key)
+    const lines = existing ? existing.lines.map(({ id, quantity }) => ({ id, quantity })) : plan(book)
+    if (!lines.length) {
+      return undefined
+    }
+    try {
+      return await runMoneyOperation(await operationContext(container, instrument), { ...input, lines })
+    } catch (error) {
+      if (!(error instanceof LineQuantityExceededError) || attempt >= 3) {
+        throw error
+      }
+    }
   }
 }
 
@@ -96,7 +135,6 @@ export async function moveOrderMoney(
   plan: (payment: { instrument: PaymentInstrumentRecord; checkoutLines: CheckoutLine[]; ledger: InstrumentLedger }) => LineQuantity[]
 ): Promise<OrderMoneyResult> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  const ledger = ledgerOf(container)
   const result: OrderMoneyResult = { status: "nothing_to_do", operations: [] }
   for (const { paymentId, instrument } of await orderPayments(container, input.order_id)) {
     const checkoutLines = checkoutLinesOf(instrument)
@@ -104,18 +142,11 @@ export async function moveOrderMoney(
     if (skipped.length) {
       logger.warn(`${input.kind} ${input.key}: items ${skipped.map((item) => item.order_item_id).join(", ")} are not lines of payment ${paymentId}; left out`)
     }
-    const { ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
-    const lines = plan({ instrument, checkoutLines, ledger: book })
-    if (!lines.length) {
-      continue
-    }
     try {
-      const operation = await runMoneyOperation(await operationContext(container, instrument), {
-        kind: input.kind,
-        key: input.key,
-        origin: input.origin,
-        lines,
-      })
+      const operation = await planAndRun(container, instrument, input, (book) => plan({ instrument, checkoutLines, ledger: book }))
+      if (!operation) {
+        continue
+      }
       await recordInMedusa(container, paymentId, operation, instrument.currency_code)
       result.status = result.status === "pending" ? "pending" : "done"
       result.operations.push({ instrument_id: instrument.id, key: operation.idempotency_key, status: operation.status, amount: operation.amount })

@@ -1,0 +1,208 @@
+/**
+ * The order lifecycle driving Resurs, exactly once: fulfillment → capture of exactly those lines,
+ * return → refund of exactly those lines, admin partial capture, cancel reconciled with core,
+ * unknown outcomes settled by the reconcile job, concurrent fulfillments. Real Medusa, real
+ * PostgreSQL, the sandbox over HTTP; Medusa's money must equal the sandbox's at every step.
+ */
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { reconcilePaymentsWorkflow } from "../../src/workflows/reconcile-payments"
+import { eventually, usePspSandbox } from "./support/psp-sandbox"
+import { resursStore, type SandboxPayment } from "./support/resurs-store"
+
+jest.setTimeout(180 * 1000)
+
+const psp = usePspSandbox()
+
+// the demo cart: 2 × Canvas Tote (219), 1 × Linen Shirt (649), 3 × Wool Sweater (995), shipping 59: 4131 SEK
+const TOTE = "CANVAS-TOTE"
+const SHIRT = "LINEN-SHIRT"
+const SWEATER = "WOOL-SWEATER"
+
+const captured = (payment: SandboxPayment) => Number(payment.totals.captured)
+const refunded = (payment: SandboxPayment) => Number(payment.totals.refunded)
+const lineCaptured = (payment: SandboxPayment, reference: string) =>
+  Number(payment.lines.find((line) => line.reference === reference)!.captured.quantity)
+const actionsOf = (payment: SandboxPayment, type: string) => payment.actions.filter((action) => action.type === type)
+
+medusaIntegrationTestRunner({
+  inApp: true,
+  env: {},
+  testSuite: ({ api, getContainer }) => {
+    let t: Awaited<ReturnType<typeof resursStore>>
+
+    beforeEach(async () => {
+      t = await resursStore(api, getContainer(), psp)
+    })
+
+    /** Waits until the sandbox shows `amount` captured, then checks Medusa records the same. */
+    const capturedEverywhere = async (pspReference: string, sessionId: string, amount: number) => {
+      const payment = await eventually(async () => {
+        const candidate = await t.sandboxPayment(pspReference)
+        return captured(candidate) === amount ? candidate : undefined
+      }, 20_000, `${amount} captured at Resurs`)
+      await eventually(async () => ((await t.medusaTotals(sessionId)).captured === amount ? true : undefined), 20_000, `${amount} captured in Medusa`)
+      return payment
+    }
+
+    const reconcile = async () => (await reconcilePaymentsWorkflow(getContainer()).run({ input: { olderThanSeconds: 0 } })).result
+
+    it("fulfilling 2 of 3 lines captures exactly those lines (and shipping); the last fulfillment captures the rest", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const tote = t.itemBySku(order, TOTE)
+      const shirt = t.itemBySku(order, SHIRT)
+      const sweater = t.itemBySku(order, SWEATER)
+
+      expect((await t.fulfill(order.id, [tote, shirt])).status).toBe(200)
+      const first = await capturedEverywhere(checkout.pspReference, checkout.sessionId, 438 + 649 + 59)
+      expect([lineCaptured(first, TOTE), lineCaptured(first, SHIRT), lineCaptured(first, SWEATER), lineCaptured(first, "shipping")]).toEqual([2, 1, 0, 1])
+
+      expect((await t.fulfill(order.id, [sweater])).status).toBe(200)
+      const second = await capturedEverywhere(checkout.pspReference, checkout.sessionId, 4131)
+      expect(lineCaptured(second, SWEATER)).toBe(3)
+      expect(actionsOf(second, "CAPTURE")).toHaveLength(2)
+      expect(second.totals.authorized).toBe("0.00")
+    })
+
+    it("receiving a return of one line refunds exactly that line, at Resurs and in Medusa", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const items = [t.itemBySku(order, TOTE), t.itemBySku(order, SHIRT), t.itemBySku(order, SWEATER)]
+      expect((await t.fulfill(order.id, items)).status).toBe(200)
+      await capturedEverywhere(checkout.pspReference, checkout.sessionId, 4131)
+
+      await t.receiveReturn(order.id, [{ id: t.itemBySku(order, SHIRT).id, quantity: 1 }])
+      const atPsp = await eventually(async () => {
+        const candidate = await t.sandboxPayment(checkout.pspReference)
+        return refunded(candidate) === 649 ? candidate : undefined
+      }, 20_000, "649 refunded at Resurs")
+      expect(Number(atPsp.lines.find((line) => line.reference === SHIRT)!.refunded.quantity)).toBe(1)
+      expect(actionsOf(atPsp, "REFUND")).toHaveLength(1)
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).refunded === 649 ? true : undefined), 20_000, "649 refunded in Medusa")
+    })
+
+    it("admin partial capture reaches Resurs with exactly that amount, then the remaining amount; an amount no lines make is refused", async () => {
+      const { checkout } = await t.placedOrder()
+      const [payment] = await t.paymentsOf(checkout.sessionId)
+
+      const impossible = await t.admin.post(`/admin/payments/${payment.id}/capture`, { amount: 100 })
+      expect(impossible.status).toBe(400)
+      expect(impossible.data.message).toMatch(/whole order lines: 100\.00 SEK matches no combination/)
+      expect(captured(await t.sandboxPayment(checkout.pspReference))).toBe(0)
+
+      const partial = await t.admin.post(`/admin/payments/${payment.id}/capture`, { amount: 708 }) // shirt + shipping
+      expect(partial.status).toBe(200)
+      const afterPartial = await t.sandboxPayment(checkout.pspReference)
+      expect(captured(afterPartial)).toBe(708)
+      expect([lineCaptured(afterPartial, SHIRT), lineCaptured(afterPartial, "shipping")]).toEqual([1, 1])
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(708)
+
+      const rest = await t.admin.post(`/admin/payments/${payment.id}/capture`, { amount: 4131 - 708 })
+      expect(rest.status).toBe(200)
+      const afterRest = await t.sandboxPayment(checkout.pspReference)
+      expect(captured(afterRest)).toBe(4131)
+      expect(actionsOf(afterRest, "CAPTURE")).toHaveLength(2)
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(4131)
+    })
+
+    it("canceling an order with one line captured refunds the captured part and releases the rest at Resurs, once", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const fulfilled = await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])
+      expect(fulfilled.status).toBe(200)
+      await capturedEverywhere(checkout.pspReference, checkout.sessionId, 708)
+
+      expect((await t.admin.post(`/admin/orders/${order.id}/fulfillments/${fulfilled.fulfillmentId}/cancel`, {})).status).toBe(200)
+      expect((await t.admin.post(`/admin/orders/${order.id}/cancel`, {})).status).toBe(200)
+
+      const atPsp = await eventually(async () => {
+        const candidate = await t.sandboxPayment(checkout.pspReference)
+        return refunded(candidate) === 708 && candidate.totals.canceled === "3423.00" ? candidate : undefined
+      }, 20_000, "refund 708 and cancel 3423 at Resurs")
+      expect(actionsOf(atPsp, "REFUND")).toHaveLength(1)
+      expect(actionsOf(atPsp, "CANCEL")).toHaveLength(1)
+      expect(await t.medusaTotals(checkout.sessionId)).toEqual({ captured: 708, refunded: 708 })
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      expect(instrument!.reconcile_issue).toBeNull()
+    })
+
+    it("a Resurs error during core's cancel shows on the instrument, and the reconcile job fixes it", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const fulfilled = await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])
+      await capturedEverywhere(checkout.pspReference, checkout.sessionId, 708)
+      // core's refund and the plugin's immediate retry both fail
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/refund", effect: "error", status: 500, times: 2 })
+
+      await t.admin.post(`/admin/orders/${order.id}/fulfillments/${fulfilled.fulfillmentId}/cancel`, {})
+      expect((await t.admin.post(`/admin/orders/${order.id}/cancel`, {})).status).toBe(200)
+
+      const flagged = await eventually(async () => {
+        const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+        return instrument?.reconcile_issue ? instrument : undefined
+      }, 20_000, "the mismatch on the instrument")
+      expect(flagged.reconcile_issue).toMatch(/708\.00 SEK captured and not refunded/)
+      expect(refunded(await t.sandboxPayment(checkout.pspReference))).toBe(0)
+
+      const result = await reconcile()
+      expect(result.issues).toEqual([])
+      const atPsp = await t.sandboxPayment(checkout.pspReference)
+      expect(refunded(atPsp)).toBe(708)
+      expect(actionsOf(atPsp, "REFUND")).toHaveLength(1)
+      expect((await t.ledger.findInstrumentBySession(checkout.sessionId))!.reconcile_issue).toBeNull()
+      expect(await t.medusaTotals(checkout.sessionId)).toEqual({ captured: 708, refunded: 708 })
+    })
+
+    it("a capture whose response is lost stays pending until the reconcile job settles it: one capture at Resurs, and Medusa agrees", async () => {
+      const { checkout, order } = await t.placedOrder()
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "drop-response", times: 1 })
+
+      const fulfilled = await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])
+      const key = `capture:fulfillment:${fulfilled.fulfillmentId}`
+      const pending = await eventually(async () => {
+        const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+        const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+        return operations.find((operation) => operation.idempotency_key === key && operation.status === "pending")
+      }, 20_000, "the capture pending")
+      expect(pending.amount).toBe("70800")
+      expect(captured(await t.sandboxPayment(checkout.pspReference))).toBe(708) // it did happen at Resurs
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(0)
+
+      await reconcile()
+      const atPsp = await t.sandboxPayment(checkout.pspReference)
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
+      expect(captured(atPsp)).toBe(708)
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(708)
+      await reconcile()
+      expect(actionsOf(await t.sandboxPayment(checkout.pspReference), "CAPTURE")).toHaveLength(1)
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(708)
+    })
+
+    it("a capture answered 503 three times, then accepted, captures once", async () => {
+      const { checkout, order } = await t.placedOrder()
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "error", status: 503, times: 3 })
+
+      await t.fulfill(order.id, [t.itemBySku(order, TOTE)])
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      for (let run = 0; run < 5; run++) {
+        const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+        if (operations.some((operation) => operation.kind === "capture" && operation.status === "succeeded")) break
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        await reconcile()
+      }
+      const atPsp = await capturedEverywhere(checkout.pspReference, checkout.sessionId, 438 + 59)
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
+      const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+      const capture = operations.find((operation) => operation.kind === "capture")!
+      expect(capture.attempts).toBe(4)
+    })
+
+    it("two concurrent fulfillments of one order capture both exactly, never more", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const [a, b] = await Promise.all([
+        t.fulfill(order.id, [t.itemBySku(order, TOTE), t.itemBySku(order, SHIRT)]),
+        t.fulfill(order.id, [t.itemBySku(order, SWEATER)]),
+      ])
+      expect([a.status, b.status]).toEqual([200, 200])
+      const atPsp = await capturedEverywhere(checkout.pspReference, checkout.sessionId, 4131)
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(2)
+      expect([TOTE, SHIRT, SWEATER, "shipping"].map((reference) => lineCaptured(atPsp, reference))).toEqual([2, 1, 3, 1])
+    })
+  },
+})
