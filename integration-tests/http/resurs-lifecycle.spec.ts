@@ -193,6 +193,46 @@ medusaIntegrationTestRunner({
       expect(capture.attempts).toBe(4)
     })
 
+    it("admin: reads the order's ledger, captures and refunds chosen lines, and refuses bad input naming the field", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const sweater = t.itemBySku(order, SWEATER)
+
+      const invalid = await t.admin.post(`/admin/orders/${order.id}/payment-instruments/capture`, { items: [{ id: sweater.id, quantity: 0 }] })
+      expect(invalid.status).toBe(400)
+      expect(invalid.data.message).toMatch(/'items, 0, quantity' too small/)
+
+      const headers = { "idempotency-key": "capture-two-sweaters" }
+      const capture = () =>
+        t.admin.post(`/admin/orders/${order.id}/payment-instruments/capture`, { items: [{ id: sweater.id, quantity: 2 }], include_shipping: false }, { headers })
+      const [first, repeated] = [await capture(), await capture()]
+      expect([first.status, repeated.status]).toEqual([200, 200])
+      expect(repeated.data.operations[0].key).toBe(first.data.operations[0].key)
+      const afterCapture = await t.sandboxPayment(checkout.pspReference)
+      expect(captured(afterCapture)).toBe(1990)
+      expect(actionsOf(afterCapture, "CAPTURE")).toHaveLength(1)
+
+      const tooMany = await t.admin.post(`/admin/orders/${order.id}/payment-instruments/capture`, { items: [{ id: sweater.id, quantity: 2 }] })
+      expect(tooMany.status).toBe(400)
+      expect(tooMany.data.message).toMatch(/WOOL-SWEATER.*only 1 left/)
+
+      const refund = await t.admin.post(`/admin/orders/${order.id}/payment-instruments/refund`, { items: [{ id: sweater.id, quantity: 1 }] })
+      expect(refund.status).toBe(200)
+      expect(refunded(await t.sandboxPayment(checkout.pspReference))).toBe(995)
+
+      const view = await t.admin.get(`/admin/orders/${order.id}/payment-instruments`)
+      expect(view.status).toBe(200)
+      const [instrument] = view.data.payment_instruments
+      expect(instrument.amounts).toMatchObject({ authorized: "4131.00", captured: "1990.00", refunded: "995.00", capturable: "2141.00", refundable: "995.00" })
+      expect(instrument.lines.find((line: { reference: string }) => line.reference === SWEATER)).toMatchObject({ captured_quantity: 2, refunded_quantity: 1 })
+      expect(instrument.operations.map((operation: { kind: string; status: string }) => [operation.kind, operation.status])).toEqual([
+        ["authorize", "succeeded"],
+        ["capture", "succeeded"],
+        ["refund", "succeeded"],
+      ])
+      expect(instrument.psp_status_history.map((entry: { status: string }) => entry.status)).toContain("ACCEPTED")
+      expect(await t.medusaTotals(checkout.sessionId)).toEqual({ captured: 1990, refunded: 995 })
+    })
+
     it("two concurrent fulfillments of one order capture both exactly, never more", async () => {
       const { checkout, order } = await t.placedOrder()
       const [a, b] = await Promise.all([

@@ -1,4 +1,5 @@
-import { defineMiddlewares } from "@medusajs/framework/http"
+import { defineMiddlewares, validateAndTransformBody } from "@medusajs/framework/http"
+import { AdminMoveOrderLines } from "./admin/orders/[id]/payment-instruments/validators"
 import { attachCheckoutLines } from "./store/checkout-lines"
 
 export default defineMiddlewares({
@@ -8,6 +9,16 @@ export default defineMiddlewares({
       matcher: "/hooks/psp/:provider",
       method: ["POST"],
       bodyParser: { preserveRawBody: true },
+    },
+    {
+      matcher: "/admin/orders/:id/payment-instruments/capture",
+      method: ["POST"],
+      middlewares: [validateAndTransformBody(AdminMoveOrderLines)],
+    },
+    {
+      matcher: "/admin/orders/:id/payment-instruments/refund",
+      method: ["POST"],
+      middlewares: [validateAndTransformBody(AdminMoveOrderLines)],
     },
     {
       matcher: "/store/payment-collections/:id/payment-sessions",

@@ -4,9 +4,9 @@
  */
 import { capturePaymentWorkflow, refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, MedusaError, Modules } from "@medusajs/framework/utils"
 import { unmappedItems, type ItemQuantity } from "../../lifecycle/capture-plan"
-import { LineQuantityExceededError, type InstrumentLedger, type LineQuantity } from "../../lifecycle/ledger"
+import { LedgerError, LineQuantityExceededError, type InstrumentLedger, type LineQuantity } from "../../lifecycle/ledger"
 import { bindLinesToOrderItems, type CheckoutLine } from "../../lifecycle/order-lines"
 import { fromMinorUnits } from "../../lifecycle/money"
 import {
@@ -113,9 +113,11 @@ async function planAndRun(
     try {
       return await runMoneyOperation(await operationContext(container, instrument), { ...input, lines })
     } catch (error) {
-      if (!(error instanceof LineQuantityExceededError) || attempt >= 3) {
-        throw error
+      if (error instanceof LineQuantityExceededError && attempt < 3) {
+        continue
       }
+      // the ledger's refusals (over-capture, line already captured…) are the caller's to fix
+      throw error instanceof LedgerError ? new MedusaError(MedusaError.Types.NOT_ALLOWED, error.message) : error
     }
   }
 }
