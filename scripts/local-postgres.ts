@@ -61,15 +61,19 @@ export function databaseUrl(db: DatabaseEnv, database: string): string {
   return `postgres://${auth}@${db.DB_HOST}:${db.DB_PORT}/${database}`
 }
 
-async function answers(db: DatabaseEnv): Promise<boolean> {
-  const client = new Client({
+function adminClient(db: DatabaseEnv, connectionTimeoutMillis?: number): Client {
+  return new Client({
     host: db.DB_HOST,
     port: Number(db.DB_PORT),
     user: db.DB_USERNAME,
     password: db.DB_PASSWORD,
     database: "postgres",
-    connectionTimeoutMillis: 3000,
+    ...(connectionTimeoutMillis ? { connectionTimeoutMillis } : {}),
   })
+}
+
+async function answers(db: DatabaseEnv): Promise<boolean> {
+  const client = adminClient(db, 3000)
   client.on("error", () => undefined)
   try {
     await client.connect()
@@ -83,13 +87,7 @@ async function answers(db: DatabaseEnv): Promise<boolean> {
 }
 
 async function createDatabaseIfMissing(db: DatabaseEnv, database: string): Promise<void> {
-  const client = new Client({
-    host: db.DB_HOST,
-    port: Number(db.DB_PORT),
-    user: db.DB_USERNAME,
-    password: db.DB_PASSWORD,
-    database: "postgres",
-  })
+  const client = adminClient(db)
   await client.connect()
   try {
     const found = await client.query("select 1 from pg_database where datname = $1", [database])
