@@ -50,6 +50,19 @@ function paymentProviders() {
   return providers
 }
 
+/** The lifecycle options of the demo/test store, from the environment (unset: the plugin's defaults). */
+function lifecycleOptionsFromEnv(): Record<string, unknown> {
+  const env = process.env
+  const flag = (value: string | undefined) => (value === undefined ? undefined : value === "true")
+  const options = {
+    captureOn: env.PAYMENTS_CAPTURE_ON,
+    captureShipping: env.PAYMENTS_CAPTURE_SHIPPING,
+    captureOnOrderPlaced: flag(env.PAYMENTS_CAPTURE_ON_ORDER_PLACED),
+    refundOnReturn: flag(env.PAYMENTS_REFUND_ON_RETURN),
+  }
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
+}
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: databaseUrlFromEnv(),
@@ -66,7 +79,8 @@ module.exports = defineConfig({
   },
   // The plugin's own module and payment providers, loaded from ./src.
   modules: [
-    { resolve: "./src/modules/payment-ledger" },
+    // the plugin's options; in a shop they go on the plugin entry (see the README)
+    { resolve: "./src/modules/payment-ledger", options: lifecycleOptionsFromEnv() },
     { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
   ],
 })

@@ -25,10 +25,12 @@ export type PspSandboxHandle = {
   control(): AxiosInstance
 }
 
-export function usePspSandbox(): PspSandboxHandle {
+/** `env`: more variables for medusa-config (e.g. the lifecycle options PAYMENTS_*), restored afterwards. */
+export function usePspSandbox(options: { env?: Record<string, string> } = {}): PspSandboxHandle {
   let sandbox: Sandbox | undefined
   let control: AxiosInstance | undefined
-  const saved = { PORT: process.env.PORT, MEDUSA_BACKEND_URL: process.env.MEDUSA_BACKEND_URL, PSP_SANDBOX_URL: process.env.PSP_SANDBOX_URL }
+  const names = ["PORT", "MEDUSA_BACKEND_URL", "PSP_SANDBOX_URL", ...Object.keys(options.env ?? {})]
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]))
 
   beforeAll(async () => {
     const port = await freePort()
@@ -40,6 +42,7 @@ export function usePspSandbox(): PspSandboxHandle {
     process.env.PORT = String(port)
     process.env.MEDUSA_BACKEND_URL = `http://localhost:${port}`
     process.env.PSP_SANDBOX_URL = sandbox.url
+    Object.assign(process.env, options.env)
   })
 
   afterAll(async () => {
