@@ -1,0 +1,41 @@
+/**
+ * The order page's PSP payment ledger: per payment of this plugin, its amounts, lines, operations,
+ * reconciliation issue and PSP status history, with capture/refund of chosen lines. Renders
+ * nothing for orders paid through other providers.
+ */
+import { defineWidgetConfig } from "@medusajs/admin-sdk"
+import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
+import { Container, Heading, Text } from "@medusajs/ui"
+import { storePaymentOf, usePaymentInstruments } from "../lib/payment-instruments"
+import { InstrumentSection } from "../components/payment-ledger/instrument-section"
+import { StorePaymentBadge } from "../components/payment-ledger/state-badges"
+
+const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
+  const { data: instruments, isPending, error } = usePaymentInstruments(order.id)
+  const storePayment = storePaymentOf(order.metadata)
+
+  if (isPending || (instruments && !instruments.length)) {
+    return null
+  }
+  return (
+    <Container className="divide-y p-0">
+      <div className="flex items-center justify-between gap-x-2 px-6 py-4">
+        <Heading level="h2">PSP payment ledger</Heading>
+        {storePayment && <StorePaymentBadge payment={storePayment} />}
+      </div>
+      {error ? (
+        <Text size="small" className="px-6 py-4 text-ui-fg-error">
+          Could not load the payment ledger: {error.message}
+        </Text>
+      ) : (
+        instruments?.map((instrument) => <InstrumentSection key={instrument.id} orderId={order.id} instrument={instrument} />)
+      )}
+    </Container>
+  )
+}
+
+export const config = defineWidgetConfig({
+  zone: "order.details.side.after",
+})
+
+export default OrderPaymentLedgerWidget
