@@ -4,86 +4,41 @@
  * callbacks delivered to the plugin's /hooks/psp route).
  */
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import axios, { type AxiosInstance } from "axios"
-import { seedDemoStore, type DemoStore } from "../../demo/seed"
-import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../../src/modules/payment-ledger"
 import { eventually, usePspSandbox } from "./support/psp-sandbox"
-import { storefront, type Checkout } from "./support/storefront"
+import { resursStore } from "./support/resurs-store"
 
 jest.setTimeout(180 * 1000)
 
 const psp = usePspSandbox()
 const CALLBACK_PATH = "/hooks/psp/resurs_resurs"
 
-type SandboxPayment = {
-  id: string
-  status: string
-  totals: { total: string; authorized: string; captured: string; canceled: string }
-  lines: { reference: string; ordered: { quantity: string; amount: string } }[]
-}
-
 medusaIntegrationTestRunner({
   inApp: true,
   env: {},
   testSuite: ({ api, getContainer }) => {
-    let store: DemoStore
-    let shop: ReturnType<typeof storefront>
-    let admin: AxiosInstance
+    let t: Awaited<ReturnType<typeof resursStore>>
 
-    const control = () => psp.control()
-    const decide = async (pspReference: string, decision: string) => {
-      const response = await control().post(`/_sandbox/resurs/payments/${pspReference}/decision`, { decision })
-      expect(response.status).toBe(200)
-    }
-    const sandboxPayment = async (pspReference: string): Promise<SandboxPayment> =>
-      (await control().get(`/_sandbox/resurs/payments/${pspReference}`)).data
-    const callbacksIdle = async () => expect((await control().get("/_sandbox/callbacks/idle?timeoutMs=15000")).status).toBe(200)
+    beforeEach(async () => {
+      t = await resursStore(api, getContainer(), psp)
+    })
 
-    const query = () => getContainer().resolve(ContainerRegistrationKeys.QUERY)
-    const ordersOfCart = async (cartId: string) =>
-      (await query().graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })).data as { order_id: string }[]
-    const orderOf = async (orderId: string) =>
-      (
-        await query().graph({
-          entity: "order",
-          fields: ["id", "status", "metadata", "items.*", "payment_collections.status", "payment_collections.payments.id", "payment_instruments.id"],
-          filters: { id: orderId },
-        })
-      ).data[0] as any
-    const paymentsOf = (sessionId: string) => getContainer().resolve(Modules.PAYMENT).listPayments({ payment_session_id: sessionId })
-    const paymentState = (order: any) => order?.metadata?.psp_payment?.state as string | undefined
-    const ledger = () => getContainer().resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
-
-    const fulfill = (order: any) =>
-      admin.post(`/admin/orders/${order.id}/fulfillments`, {
-        items: order.items.map((item: { id: string; quantity: number }) => ({ id: item.id, quantity: item.quantity })),
-        location_id: store.stockLocationId,
-      })
-
-    /** A cart with 3 lines at the Resurs hosted page. */
-    const checkoutAtResurs = async (): Promise<Checkout> => {
-      const cart = await shop.cart([2, 1, 3])
-      return shop.pay(cart.id)
-    }
-
+    const control = () => t.control
+    const decide = (pspReference: string, decision: string) => t.decide(pspReference, decision)
+    const sandboxPayment = (pspReference: string) => t.sandboxPayment(pspReference)
+    const callbacksIdle = () => t.callbacksIdle()
+    const ordersOfCart = (cartId: string) => t.ordersOfCart(cartId)
+    const orderOf = (orderId: string) => t.orderOf(orderId)
+    const paymentsOf = (sessionId: string) => t.paymentsOf(sessionId)
+    const ledger = () => t.ledger
+    const paymentState = (order: { metadata?: { psp_payment?: { state?: string } } } | undefined) => order?.metadata?.psp_payment?.state
+    const fulfill = (order: { id: string; items: { id: string; quantity: number }[] }) =>
+      t.fulfill(order.id, order.items.map((item) => ({ id: item.id, quantity: Number(item.quantity) })))
+    const checkoutAtResurs = () => t.checkoutAtResurs()
     const orderPlacedFor = (cartId: string) =>
       eventually(async () => {
         const orders = await ordersOfCart(cartId)
         return orders.length ? orders : undefined
       }, 20_000, `an order for cart ${cartId}`)
-
-    beforeEach(async () => {
-      await control().post("/_sandbox/reset")
-      store = await seedDemoStore(getContainer())
-      shop = storefront(api, store)
-      const login = await api.post("/auth/user/emailpass", store.admin)
-      admin = axios.create({
-        baseURL: api.defaults.baseURL,
-        headers: { authorization: `Bearer ${login.data.token}` },
-        validateStatus: () => true,
-      })
-    })
 
     it("happy path: 3 lines → hosted page approve → cart complete → order authorized for exactly the PSP's amount", async () => {
       const checkout = await checkoutAtResurs()
@@ -101,7 +56,7 @@ medusaIntegrationTestRunner({
       expect(Number(created.totals.total)).toBe(checkout.total)
 
       await decide(checkout.pspReference, "approve")
-      const completed = await shop.complete(checkout.cartId)
+      const completed = await t.shop.complete(checkout.cartId)
       expect(completed.data.type).toBe("order")
 
       const atPsp = await sandboxPayment(checkout.pspReference)
@@ -135,7 +90,7 @@ medusaIntegrationTestRunner({
       }
       await callbacksIdle()
       // the storefront comes back late: completion finds the order instead of making another
-      const late = await shop.complete(checkout.cartId)
+      const late = await t.shop.complete(checkout.cartId)
       expect(late.data.order?.id).toBe(order_id)
 
       expect(await ordersOfCart(checkout.cartId)).toEqual([{ order_id }])
@@ -148,7 +103,7 @@ medusaIntegrationTestRunner({
     it("FROZEN: the order is placed on hold and cannot be fulfilled; released by Resurs, the payment is authorized and fulfillment allowed", async () => {
       const checkout = await checkoutAtResurs()
       await decide(checkout.pspReference, "hold")
-      const completed = await shop.complete(checkout.cartId)
+      const completed = await t.shop.complete(checkout.cartId)
       expect(completed.data.type).toBe("order")
       expect(await paymentsOf(checkout.sessionId)).toHaveLength(0)
 
@@ -160,7 +115,7 @@ medusaIntegrationTestRunner({
 
       const refused = await fulfill(held)
       expect(refused.status).toBe(400)
-      expect(refused.data.message).toMatch(/on hold.*FROZEN/)
+      expect(refused.message).toMatch(/on hold.*FROZEN/)
       expect((await orderOf(held.id)).status).toBe("pending")
 
       expect((await control().post(`/_sandbox/resurs/payments/${checkout.pspReference}/release`)).status).toBe(200)
@@ -178,7 +133,7 @@ medusaIntegrationTestRunner({
     it("FROZEN then REJECTED: the held order and its payment are canceled", async () => {
       const checkout = await checkoutAtResurs()
       await decide(checkout.pspReference, "hold")
-      const completed = await shop.complete(checkout.cartId)
+      const completed = await t.shop.complete(checkout.cartId)
       await eventually(async () => (paymentState(await orderOf(completed.data.order.id)) === "on_hold" ? true : undefined))
 
       expect((await control().post(`/_sandbox/resurs/payments/${checkout.pspReference}/reject`)).status).toBe(200)
@@ -193,17 +148,17 @@ medusaIntegrationTestRunner({
     it("REJECTED at checkout: no order and a clear error; a new session then succeeds", async () => {
       const checkout = await checkoutAtResurs()
       await decide(checkout.pspReference, "decline")
-      const refused = await shop.complete(checkout.cartId)
+      const refused = await t.shop.complete(checkout.cartId)
       expect(refused.status).toBe(200)
       expect(refused.data.type).toBe("cart")
       expect(refused.data.error.message).toMatch(/Resurs Bank did not approve the payment \(REJECTED:CREDIT_DENIED\)/)
       await callbacksIdle()
       expect(await ordersOfCart(checkout.cartId)).toEqual([])
 
-      const retry = await shop.pay(checkout.cartId)
+      const retry = await t.shop.pay(checkout.cartId)
       expect(retry.pspReference).not.toBe(checkout.pspReference)
       await decide(retry.pspReference, "approve")
-      const completed = await shop.complete(checkout.cartId)
+      const completed = await t.shop.complete(checkout.cartId)
       expect(completed.data.type).toBe("order")
       expect(await ordersOfCart(checkout.cartId)).toHaveLength(1)
     })
@@ -240,6 +195,32 @@ medusaIntegrationTestRunner({
         `authorization:${checkout.pspReference}:FROZEN`,
         "management:mgmt-1",
       ])
+    })
+
+    it("the cart changes while the shopper is on the Resurs page: approving the replaced payment releases it at Resurs", async () => {
+      const first = await checkoutAtResurs()
+      const { data: products } = await t.shop.call("get", `/store/products?region_id=${t.store.regions.sek}&fields=*variants`)
+      const added = await t.shop.call("post", `/store/carts/${first.cartId}/line-items`, { variant_id: products.products[0].variants[0].id, quantity: 1 })
+      expect(added.status).toBe(200)
+      const instrument = await ledger().findInstrumentBySession(first.sessionId)
+      expect(await paymentsOf(first.sessionId)).toEqual([])
+
+      await decide(first.pspReference, "approve")
+      const released = await eventually(async () => {
+        const payment = await sandboxPayment(first.pspReference)
+        return Number(payment.totals.canceled) > 0 ? payment : undefined
+      }, 20_000, "the replaced payment released")
+      expect(released.totals).toMatchObject({ authorized: "0.00", captured: "0.00" })
+      expect(released.totals.canceled).toBe(released.totals.total)
+      const { operations } = await ledger().getInstrumentWithHistory(instrument!.id)
+      expect(operations.map((operation) => [operation.kind, operation.status])).toEqual([["cancel", "succeeded"]])
+      expect(await ordersOfCart(first.cartId)).toEqual([])
+
+      const second = await t.shop.pay(first.cartId)
+      await decide(second.pspReference, "approve")
+      const completed = await t.shop.complete(first.cartId)
+      expect(completed.data.type).toBe("order")
+      expect(Number((await sandboxPayment(second.pspReference)).totals.authorized)).toBe(second.total)
     })
 
     it("a callback for an unknown payment gets 404 and a malformed one 400/415; neither changes anything", async () => {

@@ -17,6 +17,7 @@ import type { PspPayment } from "../connectors/types"
 import { callbackEffects, type CallbackEffect, type MedusaPaymentSide } from "../lifecycle/callback-effects"
 import { storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
+import { runMoneyOperation } from "../providers/base/operations"
 import { resolveConnector } from "../providers/base/registry"
 import { attachInstrumentToOrder } from "./utils/order-payments"
 
@@ -34,7 +35,7 @@ export type SyncPaymentWithPspResult = {
   psp_status: string
   store_state: StorePaymentState
   order_id?: string
-  effects: CallbackEffect["kind"][]
+  effects: string[]
 }
 
 type MedusaSide = MedusaPaymentSide & {
@@ -140,8 +141,17 @@ const syncPaymentWithPspStep = createStep(
     const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
     await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source })
 
-    const applied: CallbackEffect["kind"][] = []
+    const applied: string[] = []
     let side = await readMedusaSide(container, instrument.payment_session_id)
+    if (!side && payment.state === "authorized") {
+      // the shopper approved a payment whose session the cart already replaced (it changed
+      // while the hosted page was open): nothing will ever capture it, so release it
+      await runMoneyOperation(
+        { ledger, connector, instrument },
+        { kind: "cancel", key: `cancel:replaced:${instrument.payment_session_id}`, origin: "session-replaced" }
+      )
+      applied.push("release_replaced_payment")
+    }
     // two passes: completing the cart creates the order the second pass marks
     for (let pass = 0; pass < 2 && side; pass++) {
       const effects = callbackEffects(payment.state, side)
