@@ -1,4 +1,4 @@
-// Three test levels, one config: TEST_TYPE picks which files run (see package.json scripts).
+// The test levels, one config: TEST_TYPE picks which files run (see package.json scripts).
 const { loadEnv } = require("@medusajs/utils")
 loadEnv("test", process.cwd())
 
@@ -7,7 +7,8 @@ const levels = {
     testMatch: ["<rootDir>/src/**/__tests__/**/*.unit.spec.ts", "<rootDir>/scripts/**/__tests__/**/*.unit.spec.ts"],
   },
   sandbox: {
-    testMatch: ["<rootDir>/sandbox/**/__tests__/**/*.spec.ts"],
+    // the sandbox, and the connectors talking to it over HTTP (no database)
+    testMatch: ["<rootDir>/sandbox/**/__tests__/**/*.spec.ts", "<rootDir>/src/connectors/**/__tests__/**/*.sandbox.spec.ts"],
   },
   "integration:modules": {
     testMatch: ["<rootDir>/src/modules/*/__tests__/**/*.spec.ts", "<rootDir>/integration-tests/modules/**/*.spec.ts"],

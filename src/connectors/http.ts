@@ -92,12 +92,14 @@ export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClien
     let reauthenticated = false
     for (let attempt = 1; ; attempt++) {
       let response: AxiosResponse
+      // outside the try: failing to authenticate is not an unknown outcome, nothing was sent
+      const headers = { ...(await options.authHeaders()), ...req.headers }
       try {
         response = await instance.request({
           method: req.method,
           url: req.path.replace(/^\//, ""),
           data: req.body,
-          headers: { ...(await options.authHeaders()), ...req.headers },
+          headers,
         })
       } catch (error) {
         // no answer: timeout, reset, refused. The PSP may have applied the request.
@@ -109,7 +111,7 @@ export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClien
         throw new PspUnknownOutcomeError(`${options.psp} ${req.operation}: no answer (${reason})`, base)
       }
 
-      const headers = Object.fromEntries(
+      const responseHeaders = Object.fromEntries(
         Object.entries(response.headers).map(([name, value]) => [name.toLowerCase(), String(value)])
       )
       const status = response.status
@@ -125,7 +127,7 @@ export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClien
             httpStatus: status,
           })
         }
-        return { data: parsed.data, headers }
+        return { data: parsed.data, headers: responseHeaders }
       }
 
       const body = options.parseErrorBody(response.data)
@@ -155,7 +157,7 @@ export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClien
       }
       if (isTransient(status)) {
         if (req.safeToRetry && attempt < policy.attempts) {
-          const retryAfter = headers["retry-after"] ? Number(headers["retry-after"]) : undefined
+          const retryAfter = responseHeaders["retry-after"] ? Number(responseHeaders["retry-after"]) : undefined
           await sleep(retryDelayMs(policy, attempt, retryAfter))
           continue
         }

@@ -50,12 +50,16 @@ export function parseProviderOptions<T extends z.ZodType>(
   if (parsed.success) {
     return parsed.data
   }
-  const problems = parsed.error.issues.map((issue) => {
+  // one line per field; zod messages name the expected type, never the received (secret) value
+  const byField = new Map<string, string[]>()
+  for (const issue of parsed.error.issues) {
     const field = issue.path.join(".") || "(options)"
-    // zod messages name the expected type, never the received secret value
-    return `${field}: ${issue.message}`
-  })
-  throw new ProviderOptionsError(identifier, problems)
+    byField.set(field, [...(byField.get(field) ?? []), issue.message])
+  }
+  throw new ProviderOptionsError(
+    identifier,
+    [...byField].map(([field, messages]) => `${field}: ${[...new Set(messages)].join("; ")}`)
+  )
 }
 
 /** Fills `{cart_id}` / `{session_id}` in a return URL template. */
