@@ -152,6 +152,8 @@ medusaIntegrationTestRunner({
     it("a capture whose response is lost stays pending until the reconcile job settles it: one capture at Resurs, and Medusa agrees", async () => {
       const { checkout, order } = await t.placedOrder()
       await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "drop-response", times: 1 })
+      // no management callback either: only the job can settle it
+      await t.control.post("/_sandbox/callback-faults", { psp: "resurs", effect: "drop" })
 
       const fulfilled = await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])
       const key = `capture:fulfillment:${fulfilled.fulfillmentId}`
@@ -172,6 +174,18 @@ medusaIntegrationTestRunner({
       await reconcile()
       expect(actionsOf(await t.sandboxPayment(checkout.pspReference), "CAPTURE")).toHaveLength(1)
       expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(708)
+    })
+
+    it("a capture whose response is lost is settled by Resurs's next callback", async () => {
+      const { checkout, order } = await t.placedOrder()
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "drop-response", times: 1 })
+      await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])
+      // the MANAGEMENT:CAPTURE callback arrives; processing it settles the pending capture
+      const atPsp = await capturedEverywhere(checkout.pspReference, checkout.sessionId, 708)
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+      expect(operations.find((operation) => operation.kind === "capture")).toMatchObject({ status: "succeeded", attempts: 2 })
     })
 
     it("a capture answered 503 three times, then accepted, captures once", async () => {

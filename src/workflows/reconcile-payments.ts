@@ -15,18 +15,7 @@ import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@med
 import { fromMinorUnits } from "../lifecycle/money"
 import { runMoneyOperation, settleUnknownOperations } from "../providers/base/operations"
 import { syncPaymentWithPspWorkflow } from "./sync-payment-with-psp"
-import { ledgerOf, operationContext, orderPayments, recordInMedusa, type OrderPayment } from "./utils/order-payments"
-
-async function settleAndRecord(container: MedusaContainer, payment: OrderPayment, options: { orderCanceled?: boolean } = {}): Promise<void> {
-  const ledger = ledgerOf(container)
-  const context = await operationContext(container, payment.instrument)
-  const { operations } = await ledger.getInstrumentWithHistory(payment.instrument.id)
-  await settleUnknownOperations(context, operations)
-  const { operations: settled } = await ledger.getInstrumentWithHistory(payment.instrument.id)
-  for (const operation of settled) {
-    await recordInMedusa(container, payment.paymentId, operation, payment.instrument.currency_code, options)
-  }
-}
+import { ledgerOf, operationContext, orderPayments, recordInMedusa, settleAndRecord } from "./utils/order-payments"
 
 export async function reconcileCanceledOrder(container: MedusaContainer, orderId: string): Promise<{ issues: string[] }> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)

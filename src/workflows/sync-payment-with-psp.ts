@@ -19,7 +19,7 @@ import { storeStateFor, type StorePaymentState } from "../lifecycle/payment-stat
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
 import { runMoneyOperation } from "../providers/base/operations"
 import { resolveConnector } from "../providers/base/registry"
-import { attachInstrumentToOrder } from "./utils/order-payments"
+import { attachInstrumentToOrder, orderPayments, settleAndRecord } from "./utils/order-payments"
 
 export const ORDER_PAYMENT_METADATA_KEY = "psp_payment"
 
@@ -165,6 +165,18 @@ const syncPaymentWithPspStep = createStep(
       }
       if (!effects.some((effect) => effect.kind === "process_payment")) {
         break
+      }
+    }
+
+    // a callback is also the moment to settle operations whose answer was lost
+    if (side?.orderId && side.paymentId) {
+      const { operations } = await ledger.getInstrumentWithHistory(instrument.id)
+      if (operations.some((operation) => operation.status === "requested" || operation.status === "pending" || (operation.status === "succeeded" && !operation.medusa_record_id && operation.kind !== "authorize" && operation.kind !== "cancel"))) {
+        const [current] = (await orderPayments(container, side.orderId)).filter((entry) => entry.instrument.id === instrument.id)
+        if (current) {
+          await settleAndRecord(container, current, { orderCanceled: side.orderCanceled })
+          applied.push("settle_operations")
+        }
       }
     }
 

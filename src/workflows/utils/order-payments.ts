@@ -15,7 +15,7 @@ import {
   type PaymentLedgerModuleService,
   type PaymentOperationRecord,
 } from "../../modules/payment-ledger"
-import { OperationPendingError, runMoneyOperation, type OperationContext } from "../../providers/base/operations"
+import { OperationPendingError, runMoneyOperation, settleUnknownOperations, type OperationContext } from "../../providers/base/operations"
 import { resolveConnector } from "../../providers/base/registry"
 import { checkoutDataSchema, deserializeLine, serializeLine } from "../../providers/base/session-data"
 
@@ -193,5 +193,20 @@ export async function attachInstrumentToOrder(container: MedusaContainer, instru
       id: instrumentId,
       metadata: { ...(instrument.metadata ?? {}), checkout_lines: bound.map(serializeLine) },
     })
+  }
+}
+
+/**
+ * Settles the payment's operations whose PSP outcome is unknown (asking the PSP under the same
+ * key), then records in Medusa every PSP movement not recorded yet.
+ */
+export async function settleAndRecord(container: MedusaContainer, payment: OrderPayment, options: { orderCanceled?: boolean } = {}): Promise<void> {
+  const ledger = ledgerOf(container)
+  const context = await operationContext(container, payment.instrument)
+  const { operations } = await ledger.getInstrumentWithHistory(payment.instrument.id)
+  await settleUnknownOperations(context, operations)
+  const { operations: settled } = await ledger.getInstrumentWithHistory(payment.instrument.id)
+  for (const operation of settled) {
+    await recordInMedusa(container, payment.paymentId, operation, payment.instrument.currency_code, options)
   }
 }
