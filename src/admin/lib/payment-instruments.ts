@@ -73,6 +73,12 @@ export type MoveKind = "capture" | "refund"
 export type MoveLinesBody = { items: { id: string; quantity: number }[]; include_shipping?: boolean }
 export type MoveLinesResult = { status: "done" | "pending" | "nothing_to_do"; operations: { instrument_id: string; key: string; status: string }[] }
 
+const UNSETTLED_REFRESH_MS = 10_000
+
+export const isUnsettled = (operation: InstrumentOperation): boolean => operation.status === "requested" || operation.status === "pending"
+
+const hasUnsettledOperation = (instrument: PaymentInstrument): boolean => instrument.operations.some(isUnsettled)
+
 const instrumentsKey = (orderId: string) => ["medusa-order-payments", "payment-instruments", orderId] as const
 
 export function usePaymentInstruments(orderId: string) {
@@ -80,6 +86,8 @@ export function usePaymentInstruments(orderId: string) {
     queryKey: instrumentsKey(orderId),
     queryFn: () => sdk.client.fetch<{ payment_instruments: PaymentInstrument[] }>(`/admin/orders/${orderId}/payment-instruments`),
     select: (response) => response.payment_instruments,
+    // an unknown outcome settles in the background (reconcile job, next callback): watch it land
+    refetchInterval: (query) => (query.state.data?.payment_instruments.some(hasUnsettledOperation) ? UNSETTLED_REFRESH_MS : false),
   })
 }
 

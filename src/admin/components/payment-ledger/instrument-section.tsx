@@ -25,7 +25,7 @@ export function InstrumentSection({ orderId, instrument }: { orderId: string; in
   const [moving, setMoving] = useState<MoveKind>()
   const currency = instrument.currency_code
   const canMove = (kind: MoveKind) => instrument.lines.some((line) => line.kind === "product" && line.order_item_id && movableQuantity(line, kind) > 0)
-  const verifiedCallbacks = instrument.callbacks.filter((callback) => callback.verified).length
+  const processedCallbacks = instrument.callbacks.filter((callback) => callback.processed_at).length
 
   return (
     <div className="divide-y">
@@ -92,7 +92,7 @@ export function InstrumentSection({ orderId, instrument }: { orderId: string; in
       <Part title="PSP status history">
         <StatusHistory history={instrument.psp_status_history ?? []} />
         <Text size="xsmall" leading="compact" className="text-ui-fg-muted">
-          {instrument.callbacks.length} callbacks received, {verifiedCallbacks} verified
+          {instrument.callbacks.length} {instrument.callbacks.length === 1 ? "callback" : "callbacks"} received, {processedCallbacks} processed
         </Text>
       </Part>
     </div>

@@ -11,10 +11,11 @@ export function movableQuantity(line: InstrumentLine, kind: MoveKind): number {
     : line.captured_quantity - line.refunded_quantity
 }
 
-function requestBody(quantities: Record<string, number>, kind: MoveKind, shipping: ShippingChoice): MoveLinesBody {
-  const items = Object.entries(quantities)
-    .filter(([, quantity]) => quantity > 0)
-    .map(([id, quantity]) => ({ id, quantity }))
+/** Only lines still movable count, each capped at what is left: the ledger may have changed since the quantities were picked. */
+function requestBody(movable: InstrumentLine[], quantities: Record<string, number>, kind: MoveKind, shipping: ShippingChoice): MoveLinesBody {
+  const items = movable
+    .map((line) => ({ id: line.order_item_id as string, quantity: Math.min(quantities[line.order_item_id as string] ?? 0, movableQuantity(line, kind)) }))
+    .filter(({ quantity }) => quantity > 0)
   return kind === "capture" && shipping !== "policy" ? { items, include_shipping: shipping === "include" } : { items }
 }
 
@@ -47,7 +48,7 @@ export function MoveLinesForm({ orderId, kind, lines, onDone }: { orderId: strin
   const unsettledRequest = useRef<{ key: string; body: string }>()
   const mutation = useMoveLines(orderId, kind)
 
-  const body = requestBody(quantities, kind, shipping)
+  const body = requestBody(movable, quantities, kind, shipping)
   const submit = (event: FormEvent) => {
     event.preventDefault()
     const signature = JSON.stringify(body)
@@ -89,7 +90,7 @@ export function MoveLinesForm({ orderId, kind, lines, onDone }: { orderId: strin
           key={line.reference}
           line={line}
           max={movableQuantity(line, kind)}
-          value={quantities[line.order_item_id as string] ?? 0}
+          value={Math.min(quantities[line.order_item_id as string] ?? 0, movableQuantity(line, kind))}
           onChange={(quantity) => setQuantities((current) => ({ ...current, [line.order_item_id as string]: quantity }))}
         />
       ))}
@@ -141,13 +142,13 @@ function ShippingSelect({ value, onChange }: { value: ShippingChoice; onChange: 
     <div className="flex items-center justify-between gap-x-3">
       <Label size="xsmall">Shipping</Label>
       <Select size="small" value={value} onValueChange={(choice) => onChange(choice as ShippingChoice)}>
-        <Select.Trigger className="w-44">
+        <Select.Trigger className="w-36">
           <Select.Value />
         </Select.Trigger>
         <Select.Content>
-          <Select.Item value="policy">As the capture policy says</Select.Item>
-          <Select.Item value="include">Include shipping</Select.Item>
-          <Select.Item value="exclude">Leave shipping out</Select.Item>
+          <Select.Item value="policy">Capture policy</Select.Item>
+          <Select.Item value="include">Include</Select.Item>
+          <Select.Item value="exclude">Leave out</Select.Item>
         </Select.Content>
       </Select>
     </div>

@@ -1,9 +1,7 @@
 import { Text, clx } from "@medusajs/ui"
-import type { InstrumentOperation } from "../../lib/payment-instruments"
+import { isUnsettled, type InstrumentOperation } from "../../lib/payment-instruments"
 import { money, when } from "./format"
 import { OperationStatusBadge } from "./state-badges"
-
-const unsettled = (operation: InstrumentOperation) => operation.status === "pending" || operation.status === "requested"
 
 /** Every money movement the plugin asked of the PSP, oldest first. */
 export function OperationsTimeline({ operations, currency }: { operations: InstrumentOperation[]; currency: string }) {
@@ -25,7 +23,7 @@ export function OperationsTimeline({ operations, currency }: { operations: Instr
 }
 
 function OperationEntry({ operation, currency }: { operation: InstrumentOperation; currency: string }) {
-  const open = unsettled(operation)
+  const open = isUnsettled(operation)
   return (
     <li
       className={clx(

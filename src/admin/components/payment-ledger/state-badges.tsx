@@ -15,7 +15,11 @@ const STORE_PAYMENT: Record<StorePaymentState, { color: BadgeColor; label: strin
 export function StorePaymentBadge({ payment }: { payment: StorePayment }) {
   const { color, label } = STORE_PAYMENT[payment.state] ?? { color: "grey", label: humanize(payment.state) }
   const detail = payment.state !== "processing" && payment.psp_status ? ` · ${payment.psp_status}` : ""
-  return <StatusBadge color={color}>{`${label}${detail}`}</StatusBadge>
+  return (
+    <StatusBadge color={color} className="shrink-0 whitespace-nowrap">
+      {`${label}${detail}`}
+    </StatusBadge>
+  )
 }
 
 const INSTRUMENT: Record<InstrumentState, BadgeColor> = {
@@ -29,7 +33,11 @@ const INSTRUMENT: Record<InstrumentState, BadgeColor> = {
 }
 
 export function InstrumentStateBadge({ state }: { state: InstrumentState }) {
-  return <StatusBadge color={INSTRUMENT[state] ?? "grey"}>{humanize(state)}</StatusBadge>
+  return (
+    <StatusBadge color={INSTRUMENT[state] ?? "grey"} className="shrink-0 whitespace-nowrap">
+      {humanize(state)}
+    </StatusBadge>
+  )
 }
 
 const OPERATION: Record<OperationStatus, BadgeColor> = {
