@@ -1,7 +1,8 @@
 /**
  * The order page's PSP payment ledger: per payment of this plugin, its amounts, lines, operations,
- * reconciliation issue and PSP status history, with capture/refund of chosen lines. Renders
- * nothing for orders paid through other providers.
+ * reconciliation issue and PSP status history, with capture/refund of chosen lines. While the PSP
+ * holds or refused the payment there is no ledger yet: the order's `metadata.psp_payment` is shown.
+ * Renders nothing for orders paid through other providers.
  */
 import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
@@ -9,12 +10,13 @@ import { Container, Heading, Text } from "@medusajs/ui"
 import { storePaymentOf, usePaymentInstruments } from "../lib/payment-instruments"
 import { InstrumentSection } from "../components/payment-ledger/instrument-section"
 import { StorePaymentBadge } from "../components/payment-ledger/state-badges"
+import { StorePaymentSummary } from "../components/payment-ledger/store-payment-summary"
 
 const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
   const { data: instruments, isPending, error } = usePaymentInstruments(order.id)
   const storePayment = storePaymentOf(order.metadata)
 
-  if (isPending || (instruments && !instruments.length)) {
+  if (isPending || (instruments && !instruments.length && !storePayment)) {
     return null
   }
   return (
@@ -23,13 +25,13 @@ const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>
         <Heading level="h2">PSP payment ledger</Heading>
         {storePayment && <StorePaymentBadge payment={storePayment} />}
       </div>
-      {error ? (
+      {error && (
         <Text size="small" className="px-6 py-4 text-ui-fg-error">
           Could not load the payment ledger: {error.message}
         </Text>
-      ) : (
-        instruments?.map((instrument) => <InstrumentSection key={instrument.id} orderId={order.id} instrument={instrument} />)
       )}
+      {instruments?.map((instrument) => <InstrumentSection key={instrument.id} orderId={order.id} instrument={instrument} />)}
+      {instruments && !instruments.length && storePayment && <StorePaymentSummary payment={storePayment} />}
     </Container>
   )
 }
