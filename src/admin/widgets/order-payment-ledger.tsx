@@ -30,7 +30,9 @@ const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>
           Could not load the payment ledger: {error.message}
         </Text>
       )}
-      {instruments?.map((instrument) => <InstrumentSection key={instrument.id} orderId={order.id} instrument={instrument} />)}
+      {instruments?.map((instrument) => (
+        <InstrumentSection key={instrument.id} orderId={order.id} orderCanceled={order.status === "canceled"} instrument={instrument} />
+      ))}
       {instruments && !instruments.length && storePayment && <StorePaymentSummary payment={storePayment} />}
     </Container>
   )

@@ -20,11 +20,13 @@ function Part({ title, children }: { title: string; children: ReactNode }) {
   )
 }
 
-/** One payment of the order as the PSP ledger sees it. */
-export function InstrumentSection({ orderId, instrument }: { orderId: string; instrument: PaymentInstrument }) {
+/** One payment of the order as the PSP ledger sees it. A canceled order is never captured, only refunded. */
+export function InstrumentSection({ orderId, orderCanceled, instrument }: { orderId: string; orderCanceled: boolean; instrument: PaymentInstrument }) {
   const [moving, setMoving] = useState<MoveKind>()
   const currency = instrument.currency_code
-  const canMove = (kind: MoveKind) => instrument.lines.some((line) => line.kind === "product" && line.order_item_id && movableQuantity(line, kind) > 0)
+  const canMove = (kind: MoveKind) =>
+    !(kind === "capture" && orderCanceled) &&
+    instrument.lines.some((line) => line.kind === "product" && line.order_item_id && movableQuantity(line, kind) > 0)
   const processedCallbacks = instrument.callbacks.filter((callback) => callback.processed_at).length
 
   return (
