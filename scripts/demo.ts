@@ -27,8 +27,8 @@ type DemoService = {
   start(env: NodeJS.ProcessEnv): Promise<{ env?: NodeJS.ProcessEnv; banner: string[]; stop(): Promise<void> }>
 }
 
-// The PSP sandbox and the storefront checkout page join the demo here, started before Medusa so
-// that their URLs reach Medusa's environment.
+// Services started before the migrations, the seed and Medusa, so that their URLs reach Medusa's
+// environment: the PSP sandbox (and, later, a storefront checkout page).
 const services: DemoService[] = [
   {
     name: "the PSP sandbox",
@@ -139,6 +139,16 @@ async function main(): Promise<void> {
       NODE_ENV: "development",
     }
 
+    // services first: their URLs configure Medusa (the sandbox's registers the PSP providers the seed enables)
+    const banner: string[] = []
+    for (const service of services) {
+      log(`Starting ${service.name} ...`)
+      const started = await service.start(env)
+      env = { ...env, ...started.env }
+      banner.push(...started.banner)
+      stops.push(started.stop)
+    }
+
     log(`Migrating database ${DATABASE} ...`)
     await runToEnd(["db:migrate"], env, "migrate.log")
 
@@ -149,15 +159,6 @@ async function main(): Promise<void> {
       throw new Error("The seed did not report the demo store; see .data/demo/seed.log")
     }
     const store = JSON.parse(storeLine.slice("DEMO_STORE ".length)) as DemoStore
-
-    const banner: string[] = []
-    for (const service of services) {
-      log(`Starting ${service.name} ...`)
-      const started = await service.start(env)
-      env = { ...env, ...started.env }
-      banner.push(...started.banner)
-      stops.push(started.stop)
-    }
 
     log(`Starting Medusa on ${BASE_URL} (log: .data/demo/medusa.log) ...`)
     server = medusa(["develop"], env, "medusa.log")
