@@ -6,7 +6,7 @@
  */
 import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
-import { Container, Heading, Text } from "@medusajs/ui"
+import { Container, Heading, StatusBadge, Text } from "@medusajs/ui"
 import { storePaymentOf, usePaymentInstruments } from "../lib/payment-instruments"
 import { InstrumentSection } from "../components/payment-ledger/instrument-section"
 import { StorePaymentBadge } from "../components/payment-ledger/state-badges"
@@ -15,6 +15,7 @@ import { StorePaymentSummary } from "../components/payment-ledger/store-payment-
 const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
   const { data: instruments, isPending, error } = usePaymentInstruments(order.id)
   const storePayment = storePaymentOf(order.metadata)
+  // the checkout's payment state stays `processing` after the order is canceled: say what matters now
 
   if (isPending || (instruments && !instruments.length && !storePayment)) {
     return null
@@ -23,7 +24,11 @@ const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>
     <Container className="divide-y p-0">
       <div className="flex items-center justify-between gap-x-2 px-6 py-4">
         <Heading level="h2">PSP payment ledger</Heading>
-        {storePayment && <StorePaymentBadge payment={storePayment} />}
+        {order.status === "canceled" && storePayment?.state !== "failed" ? (
+          <StatusBadge color="grey">Order canceled</StatusBadge>
+        ) : (
+          storePayment && <StorePaymentBadge payment={storePayment} />
+        )}
       </div>
       {error && (
         <Text size="small" className="px-6 py-4 text-ui-fg-error">
