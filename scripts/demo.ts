@@ -11,6 +11,7 @@ import { createWriteStream, mkdirSync } from "node:fs"
 import { createServer } from "node:net"
 import path from "node:path"
 import { startSandbox } from "../sandbox/src"
+import { startStorefront, type StorefrontConfig } from "../demo/storefront/server"
 import { startLocalPostgres, type LocalPostgres } from "./local-postgres"
 
 const ROOT = path.resolve(__dirname, "..")
@@ -19,16 +20,22 @@ const DATABASE = process.env.DEMO_DB_NAME || "medusa_order_payments_demo"
 const PORT = Number(process.env.PORT || 9000)
 const BASE_URL = `http://localhost:${PORT}`
 
-type DemoStore = { publishableKey: string; admin: { email: string; password: string } }
+type DemoStore = { publishableKey: string; regions: Record<string, string>; admin: { email: string; password: string } }
 
 /** A process or server that runs beside Medusa for the demo; each contributes lines to the banner. */
 type DemoService = {
   name: string
-  start(env: NodeJS.ProcessEnv): Promise<{ env?: NodeJS.ProcessEnv; banner: string[]; stop(): Promise<void> }>
+  start(env: NodeJS.ProcessEnv): Promise<{
+    env?: NodeJS.ProcessEnv
+    banner: string[]
+    stop(): Promise<void>
+    /** told the seeded store's keys and ids */
+    storeReady?(store: DemoStore): void
+  }>
 }
 
 // Services started before the migrations, the seed and Medusa, so that their URLs reach Medusa's
-// environment: the PSP sandbox (and, later, a storefront checkout page).
+// environment: the PSP sandbox, and a storefront to check out with.
 const services: DemoService[] = [
   {
     name: "the PSP sandbox",
@@ -42,6 +49,21 @@ const services: DemoService[] = [
           ...Object.entries(sandbox.baseUrls).map(([psp, baseUrl]) => `  ${psp.padEnd(16)}${baseUrl}`),
         ],
         stop: () => sandbox.close(),
+      }
+    },
+  },
+  {
+    name: "the demo storefront",
+    async start() {
+      const config: Partial<StorefrontConfig> = { backendUrl: BASE_URL, providerId: "pp_resurs_resurs" }
+      const storefront = await startStorefront(Number(process.env.STOREFRONT_PORT || 8000), config)
+      return {
+        env: { STOREFRONT_URL: storefront.url },
+        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank on the sandbox's hosted page)`],
+        stop: () => storefront.close(),
+        storeReady(store) {
+          Object.assign(config, { publishableKey: store.publishableKey, regionId: store.regions.sek })
+        },
       }
     },
   },
@@ -141,12 +163,14 @@ async function main(): Promise<void> {
 
     // services first: their URLs configure Medusa (the sandbox's registers the PSP providers the seed enables)
     const banner: string[] = []
+    const started = []
     for (const service of services) {
       log(`Starting ${service.name} ...`)
-      const started = await service.start(env)
-      env = { ...env, ...started.env }
-      banner.push(...started.banner)
-      stops.push(started.stop)
+      const running = await service.start(env)
+      env = { ...env, ...running.env }
+      banner.push(...running.banner)
+      stops.push(running.stop)
+      started.push(running)
     }
 
     log(`Migrating database ${DATABASE} ...`)
@@ -159,6 +183,7 @@ async function main(): Promise<void> {
       throw new Error("The seed did not report the demo store; see .data/demo/seed.log")
     }
     const store = JSON.parse(storeLine.slice("DEMO_STORE ".length)) as DemoStore
+    started.forEach((running) => running.storeReady?.(store))
 
     log(`Starting Medusa on ${BASE_URL} (log: .data/demo/medusa.log) ...`)
     server = medusa(["develop"], env, "medusa.log")

@@ -116,6 +116,8 @@ medusaIntegrationTestRunner({
       const refused = await fulfill(held)
       expect(refused.status).toBe(400)
       expect(refused.message).toMatch(/on hold.*FROZEN/)
+      const ledgerView = await t.admin.get(`/admin/orders/${held.id}/payment-instruments`)
+      expect(ledgerView.data.payment_instruments).toMatchObject([{ payment_id: null, psp_status: "FROZEN", amounts: { authorized: "0.00" } }])
       expect((await orderOf(held.id)).status).toBe("pending")
 
       expect((await control().post(`/_sandbox/resurs/payments/${checkout.pspReference}/release`)).status).toBe(200)

@@ -25,18 +25,24 @@ export type CaptureOrderLinesInput = {
   include_shipping?: boolean
 }
 
-async function orderItems(container: MedusaContainer, orderId: string): Promise<ItemQuantity[]> {
+/** The order's items, refusing a canceled order: nothing may be captured for it any more. */
+async function capturableOrderItems(container: MedusaContainer, orderId: string): Promise<ItemQuantity[]> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({ entity: "order", fields: ["id", "items.*"], filters: { id: orderId } })
-  return ((data[0] as { items?: { id: string; quantity: number | string }[] } | undefined)?.items ?? []).map((item) => ({
-    order_item_id: item.id,
-    quantity: Number(item.quantity),
-  }))
+  const { data } = await query.graph({ entity: "order", fields: ["id", "status", "items.*"], filters: { id: orderId } })
+  const order = data[0] as { status: string; items?: { id: string; quantity: number | string }[] } | undefined
+  if (!order) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${orderId} not found`)
+  }
+  if (order.status === "canceled") {
+    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Order ${orderId} is canceled: nothing can be captured for it`)
+  }
+  return (order.items ?? []).map((item) => ({ order_item_id: item.id, quantity: Number(item.quantity) }))
 }
 
 export async function captureOrderLines(container: MedusaContainer, input: CaptureOrderLinesInput): Promise<OrderMoneyResult> {
   const { captureShipping } = ledgerOf(container).lifecyclePolicy()
-  const items = input.items ?? (await orderItems(container, input.order_id))
+  const orderItems = await capturableOrderItems(container, input.order_id)
+  const items = input.items ?? orderItems
   return moveOrderMoney(container, { ...input, kind: "capture", items }, ({ checkoutLines, ledger }) => {
     if (ledger.authorized === 0n) {
       return [] // not authorized (yet): nothing can be captured

@@ -4,7 +4,7 @@ import { fromMinorUnits } from "../../lifecycle/money"
 import type { InstrumentWithHistory } from "../../modules/payment-ledger"
 import { checkoutLinesOf } from "../../workflows/utils/order-payments"
 
-export function presentInstrument(paymentId: string, { instrument, operations, callbacks, ledger }: InstrumentWithHistory) {
+export function presentInstrument(paymentId: string | null, { instrument, operations, callbacks, ledger }: InstrumentWithHistory) {
   const currency = instrument.currency_code
   const money = (minor: bigint | string) => fromMinorUnits(BigInt(minor), currency)
   const { capturable, refundable } = balances(ledger)

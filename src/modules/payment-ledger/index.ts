@@ -17,6 +17,7 @@ export default Module(PAYMENT_LEDGER_MODULE, {
 })
 
 export { PaymentLedgerModuleService }
+export { RECORDING } from "./service"
 export type {
   BeginOperationInput,
   InstrumentWithHistory,

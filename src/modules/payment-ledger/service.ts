@@ -54,6 +54,8 @@ export interface BeginOperationInput {
   kind: OperationKind
   /** what asked for it: `fulfillment:<id>`, `return:<id>`, `admin:<id>`… */
   origin?: string
+  /** the Medusa Capture/Refund this operation is made for, when Medusa asked for it */
+  medusa_record_id?: string
   /** Omitted: the lines' amount, or everything available (see OperationRequest in the ledger). */
   amount?: MinorUnits
   lines?: LineQuantity[]
@@ -83,6 +85,9 @@ export interface InstrumentWithHistory {
 }
 
 const LOCK_TIMEOUT = "5s"
+
+/** `medusa_record_id` while a recorder is asking Medusa to record the operation. */
+export const RECORDING = "recording"
 
 /**
  * Persistence for instruments, their write-ahead operations and the callback inbox.
@@ -201,8 +206,8 @@ export default class PaymentLedgerModuleService extends MedusaService({
       lines: input.lines,
     })
     const { rows } = await knex.raw<{ rows: PaymentOperationRecord[] }>(
-      `INSERT INTO payment_operation (id, instrument_id, kind, effect, idempotency_key, amount, lines, status, attempts, origin)
-       VALUES (:id, :instrument_id, :kind, :effect, :idempotency_key, :amount, :lines::jsonb, 'requested', 1, :origin)
+      `INSERT INTO payment_operation (id, instrument_id, kind, effect, idempotency_key, amount, lines, status, attempts, origin, medusa_record_id)
+       VALUES (:id, :instrument_id, :kind, :effect, :idempotency_key, :amount, :lines::jsonb, 'requested', 1, :origin, :medusa_record_id)
        ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
        RETURNING *`,
       {
@@ -214,6 +219,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
         amount: operation.amount.toString(),
         lines: JSON.stringify(operationLinesToStored(operation.lines)),
         origin: input.origin ?? null,
+        medusa_record_id: input.medusa_record_id ?? null,
       }
     )
     if (rows[0]) {
@@ -432,9 +438,10 @@ export default class PaymentLedgerModuleService extends MedusaService({
     const candidate = knex<PaymentOperationRecord>("payment_operation")
       .select("id")
       .where({ instrument_id: input.instrument_id, kind: input.kind, status: "succeeded" })
-      .whereNull("medusa_record_id")
+      .where((unrecorded) => unrecorded.whereNull("medusa_record_id").orWhere("medusa_record_id", RECORDING))
       .whereNull("deleted_at")
-      .orderBy([{ column: "completed_at" }, { column: "id" }])
+      // the one being recorded right now first, then the oldest
+      .orderByRaw(`(medusa_record_id = '${RECORDING}') DESC NULLS LAST, completed_at, id`)
       .limit(1)
       .forUpdate()
       .skipLocked()
@@ -448,6 +455,35 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .update({ medusa_record_id: input.medusa_record_id, updated_at: knex.fn.now() } as never)
       .returning("*")
     return row ?? null
+  }
+
+  /**
+   * Marks a succeeded operation as being recorded in Medusa right now, so that one recorder at a
+   * time (workflow, callback, job) asks Medusa to record it. False when it is recorded or being
+   * recorded already. A reservation older than the reconcile delay counts as abandoned.
+   */
+  @InjectTransactionManager()
+  async reserveForRecording(operationId: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const knex = transaction(sharedContext)
+    const rows = await knex("payment_operation")
+      .where({ id: operationId, status: "succeeded" })
+      .whereNull("medusa_record_id")
+      .update({ medusa_record_id: RECORDING, updated_at: knex.fn.now() })
+      .returning("id")
+    return rows.length > 0
+  }
+
+  /** Takes back a reservation or an assignment that Medusa did not keep (its Capture/Refund was rolled back). */
+  @InjectTransactionManager()
+  async releaseMedusaRecord(
+    input: { operation_id?: string; idempotency_key?: string; medusa_record_id: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<void> {
+    const knex = transaction(sharedContext)
+    await knex("payment_operation")
+      .where({ medusa_record_id: input.medusa_record_id })
+      .where(input.operation_id ? { id: input.operation_id } : { idempotency_key: input.idempotency_key })
+      .update({ medusa_record_id: null, updated_at: knex.fn.now() })
   }
 
   /**
@@ -468,7 +504,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
     const unrecorded = await knex<PaymentOperationRecord>("payment_operation")
       .where({ status: "succeeded" })
       .whereIn("kind", ["capture", "refund"])
-      .whereNull("medusa_record_id")
+      .where((open) => open.whereNull("medusa_record_id").orWhere("medusa_record_id", RECORDING))
       .where("updated_at", "<", olderThan)
       .whereNull("deleted_at")
       .orderBy("completed_at")

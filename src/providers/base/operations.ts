@@ -35,6 +35,8 @@ export type MoneyOperationRequest = {
   /** omitted: the lines' amount, or everything available */
   amount?: MinorUnits
   lines?: LineQuantity[]
+  /** the Medusa Capture/Refund this operation is made for, when Medusa asked for it */
+  medusaRecordId?: string
 }
 
 /** The PSP's answer is unknown (timeout, 5xx): the operation is pending until reconciled. */
@@ -123,6 +125,7 @@ export async function runMoneyOperation(context: OperationContext, request: Mone
     idempotency_key: request.key,
     kind: request.kind,
     origin: request.origin,
+    ...(request.medusaRecordId ? { medusa_record_id: request.medusaRecordId } : {}),
     ...(request.kind !== "cancel" && request.amount !== undefined && !lines ? { amount: request.amount } : {}),
     ...(lines ? { lines } : {}),
   })

@@ -341,14 +341,14 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
         const { operations } = await context.ledger.getInstrumentWithHistory(context.instrument.id)
         await settleUnknownOperations(context, operations.filter((operation) => operation.kind === kind))
         if (!(await claim())) {
-          await runMoneyOperation(context, { kind, key: medusaId, origin: `admin:${medusaId}`, amount })
-          await context.ledger.claimOperationForMedusaRecord({
-            instrument_id: context.instrument.id,
-            kind,
-            amount,
-            medusa_record_id: medusaId,
-            operation_key: medusaId,
-          })
+          try {
+            // made for this Medusa record from the start, so no other recorder takes it
+            await runMoneyOperation(context, { kind, key: medusaId, origin: `admin:${medusaId}`, amount, medusaRecordId: medusaId })
+          } catch (error) {
+            // Medusa deletes its Capture/Refund when this throws: whatever the PSP did must stay recordable
+            await context.ledger.releaseMedusaRecord({ idempotency_key: medusaId, medusa_record_id: medusaId })
+            throw error
+          }
         }
       }
       return await this.connector.getPayment(session.psp_reference, session.currency_code)

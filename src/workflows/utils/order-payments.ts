@@ -11,6 +11,7 @@ import { bindLinesToOrderItems, type CheckoutLine } from "../../lifecycle/order-
 import { fromMinorUnits } from "../../lifecycle/money"
 import {
   PAYMENT_LEDGER_MODULE,
+  RECORDING,
   type PaymentInstrumentRecord,
   type PaymentLedgerModuleService,
   type PaymentOperationRecord,
@@ -76,18 +77,29 @@ export async function recordInMedusa(
   currency: string,
   options: { orderCanceled?: boolean } = {}
 ): Promise<void> {
-  if (operation.medusa_record_id || operation.status !== "succeeded") {
+  if (operation.status !== "succeeded" || (operation.kind !== "capture" && operation.kind !== "refund")) {
+    return
+  }
+  const ledger = ledgerOf(container)
+  // one recorder at a time: the workflow that moved the money, a callback and the job may all try
+  if (!(await ledger.reserveForRecording(operation.id))) {
     return
   }
   const amount = fromMinorUnits(BigInt(operation.amount), currency)
   const note = `PSP ${operation.kind} ${operation.idempotency_key}`
-  if (operation.kind === "capture") {
-    await capturePaymentWorkflow(container).run({ input: { payment_id: paymentId, amount } })
-  } else if (operation.kind === "refund" && options.orderCanceled) {
-    // Medusa's refund workflow refuses canceled orders; the money did move, so the payment records it
-    await container.resolve(Modules.PAYMENT).refundPayment({ payment_id: paymentId, amount, note })
-  } else if (operation.kind === "refund") {
-    await refundPaymentWorkflow(container).run({ input: { payment_id: paymentId, amount, note } })
+  try {
+    // Medusa calls the provider, which adopts this operation instead of calling the PSP again
+    if (operation.kind === "capture") {
+      await capturePaymentWorkflow(container).run({ input: { payment_id: paymentId, amount } })
+    } else if (options.orderCanceled) {
+      // Medusa's refund workflow refuses canceled orders; the money did move, so the payment records it
+      await container.resolve(Modules.PAYMENT).refundPayment({ payment_id: paymentId, amount, note })
+    } else {
+      await refundPaymentWorkflow(container).run({ input: { payment_id: paymentId, amount, note } })
+    }
+  } catch (error) {
+    await ledger.releaseMedusaRecord({ operation_id: operation.id, medusa_record_id: RECORDING })
+    throw error
   }
 }
 
@@ -124,6 +136,7 @@ async function planAndRun(
 
 export type OrderMoneyResult = {
   status: "done" | "pending" | "nothing_to_do"
+  /** amounts as decimal strings of the order's currency */
   operations: { instrument_id: string; key: string; status: string; amount: string }[]
 }
 
@@ -151,14 +164,24 @@ export async function moveOrderMoney(
       }
       await recordInMedusa(container, paymentId, operation, instrument.currency_code)
       result.status = result.status === "pending" ? "pending" : "done"
-      result.operations.push({ instrument_id: instrument.id, key: operation.idempotency_key, status: operation.status, amount: operation.amount })
+      result.operations.push({
+        instrument_id: instrument.id,
+        key: operation.idempotency_key,
+        status: operation.status,
+        amount: fromMinorUnits(BigInt(operation.amount), instrument.currency_code),
+      })
     } catch (error) {
       if (!(error instanceof OperationPendingError)) {
         throw error
       }
       logger.warn(error.message)
       result.status = "pending"
-      result.operations.push({ instrument_id: instrument.id, key: input.key, status: "pending", amount: error.operation.amount })
+      result.operations.push({
+        instrument_id: instrument.id,
+        key: input.key,
+        status: "pending",
+        amount: fromMinorUnits(BigInt(error.operation.amount), instrument.currency_code),
+      })
     }
   }
   return result

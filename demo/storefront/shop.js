@@ -1,0 +1,73 @@
+// A storefront in plain JavaScript: the store API calls a real storefront makes (see the README's
+// "Storefront integration"), with the publishable key and backend URL from /config.js.
+const { backendUrl, publishableKey, regionId, providerId } = window.DEMO_CONFIG
+const store = async (method, path, body) => {
+  const response = await fetch(`${backendUrl}${path}`, {
+    method,
+    headers: { "content-type": "application/json", "x-publishable-api-key": publishableKey },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const data = await response.json()
+  if (!response.ok) throw new Error(data.message || `${method} ${path}: ${response.status}`)
+  return data
+}
+const el = (id) => document.getElementById(id)
+
+async function showProducts() {
+  const { products } = await store("GET", `/store/products?region_id=${regionId}&fields=*variants.calculated_price`)
+  el("products").innerHTML = products
+    .map((product) => {
+      const variant = product.variants[0]
+      const price = variant.calculated_price?.calculated_amount
+      return `<div class="product"><span>${product.title} · ${price} SEK</span>
+        <input type="number" min="0" value="1" data-variant="${variant.id}" aria-label="Quantity of ${product.title}"></div>`
+    })
+    .join("")
+}
+
+async function pay() {
+  el("pay").disabled = true
+  try {
+    el("status").textContent = "Creating your cart…"
+    const items = [...document.querySelectorAll("[data-variant]")]
+      .map((input) => ({ variant_id: input.dataset.variant, quantity: Number(input.value) }))
+      .filter((item) => item.quantity > 0)
+    const { cart } = await store("POST", "/store/carts", { region_id: regionId, email: el("email").value, items })
+    await store("POST", `/store/carts/${cart.id}`, {
+      shipping_address: { first_name: "Sven", last_name: "Svensson", address_1: "Storgatan 1", city: "Stockholm", postal_code: "11122", country_code: "se", phone: "0701234567" },
+    })
+    const { shipping_options } = await store("GET", `/store/shipping-options?cart_id=${cart.id}`)
+    await store("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
+    const { payment_collection } = await store("POST", "/store/payment-collections", { cart_id: cart.id })
+    const session = await store("POST", `/store/payment-collections/${payment_collection.id}/payment-sessions`, {
+      provider_id: providerId,
+      data: { return_url: `${location.origin}/checkout/return?cart_id=${cart.id}` },
+    })
+    el("status").textContent = "Taking you to Resurs Bank…"
+    location.href = session.payment_collection.payment_sessions[0].data.redirect_url
+  } catch (error) {
+    el("status").innerHTML = `<span class="error">${error.message}</span>`
+    el("pay").disabled = false
+  }
+}
+
+async function showOutcome() {
+  // never trust the query string: completing the cart makes the store ask the PSP
+  const cartId = new URLSearchParams(location.search).get("cart_id")
+  const result = await store("POST", `/store/carts/${cartId}/complete`)
+  if (result.type === "order") {
+    const state = result.order.metadata?.psp_payment?.state
+    el("result").innerHTML = `<h2 class="ok">Thank you! Order #${result.order.display_id} is placed.</h2>
+      <p>${result.order.payment_status === "authorized" ? "Your payment is approved." : '<span class="hold">Resurs Bank is still reviewing your payment; the order ships once it is approved.</span>'}</p>
+      ${state ? `<p>Payment state: ${state}</p>` : ""}`
+  } else {
+    el("result").innerHTML = `<h2 class="error">The payment did not go through.</h2><p>${result.error?.message ?? ""}</p>`
+  }
+}
+
+if (el("products")) {
+  showProducts().catch((error) => (el("products").textContent = error.message))
+  el("pay").addEventListener("click", pay)
+} else {
+  showOutcome().catch((error) => (el("result").innerHTML = `<p class="error">${error.message}</p>`))
+}
