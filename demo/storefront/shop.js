@@ -56,10 +56,13 @@ async function showOutcome() {
   const cartId = new URLSearchParams(location.search).get("cart_id")
   const result = await store("POST", `/store/carts/${cartId}/complete`)
   if (result.type === "order") {
-    const state = result.order.metadata?.psp_payment?.state
-    el("result").innerHTML = `<h2 class="ok">Thank you! Order #${result.order.display_id} is placed.</h2>
-      <p>${result.order.payment_status === "authorized" ? "Your payment is approved." : '<span class="hold">Resurs Bank is still reviewing your payment; the order ships once it is approved.</span>'}</p>
-      ${state ? `<p>Payment state: ${state}</p>` : ""}`
+    const { order } = await store("GET", `/store/orders/${result.order.id}?fields=id,display_id,payment_status`)
+    el("result").innerHTML = `<h2 class="ok">Thank you! Order #${order.display_id} is placed.</h2>
+      <p>${
+        order.payment_status === "authorized"
+          ? "Resurs Bank approved your payment; it is charged as your items ship."
+          : '<span class="hold">Resurs Bank is still reviewing your payment; the order ships once it is approved.</span>'
+      }</p>`
   } else {
     el("result").innerHTML = `<h2 class="error">The payment did not go through.</h2><p>${result.error?.message ?? ""}</p>`
   }
