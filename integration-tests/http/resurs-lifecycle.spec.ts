@@ -61,6 +61,8 @@ medusaIntegrationTestRunner({
       expect(lineCaptured(second, SWEATER)).toBe(3)
       expect(actionsOf(second, "CAPTURE")).toHaveLength(2)
       expect(second.totals.authorized).toBe("0.00")
+      // the order's payment status follows Medusa's own capture records
+      await eventually(async () => ((await t.admin.get(`/admin/orders/${order.id}`)).data.order.payment_status === "captured" ? true : undefined), 10_000, "payment status captured")
     })
 
     it("receiving a return of one line refunds exactly that line, at Resurs and in Medusa", async () => {
