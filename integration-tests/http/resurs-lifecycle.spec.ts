@@ -5,6 +5,8 @@
  * PostgreSQL, the sandbox over HTTP; Medusa's money must equal the sandbox's at every step.
  */
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { runMoneyOperation } from "../../src/providers/base/operations"
+import { resolveConnector } from "../../src/providers/base/registry"
 import { reconcilePaymentsWorkflow } from "../../src/workflows/reconcile-payments"
 import { eventually, usePspSandbox } from "./support/psp-sandbox"
 import { resursStore, type SandboxPayment } from "./support/resurs-store"
@@ -193,6 +195,23 @@ medusaIntegrationTestRunner({
       const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
       const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)
       expect(operations.find((operation) => operation.kind === "capture")).toMatchObject({ status: "succeeded", attempts: 2 })
+    })
+
+    it("a capture made for a Medusa Capture that a crash rolled back is recorded again by the reconcile job", async () => {
+      const { checkout } = await t.placedOrder()
+      const instrument = (await t.ledger.findInstrumentBySession(checkout.sessionId))!
+      const connector = await resolveConnector(getContainer(), instrument.provider_id)
+      // what the provider does for an admin capture, with the process stopping before Medusa's rollback is noticed
+      await runMoneyOperation(
+        { ledger: t.ledger, connector, instrument },
+        { kind: "capture", key: "capt_lost_in_crash", origin: "admin:capt_lost_in_crash", amount: 70_800n, medusaRecordId: "capt_lost_in_crash" }
+      )
+      expect(captured(await t.sandboxPayment(checkout.pspReference))).toBe(708)
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(0)
+
+      await reconcile()
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(708)
+      expect(actionsOf(await t.sandboxPayment(checkout.pspReference), "CAPTURE")).toHaveLength(1)
     })
 
     it("a capture answered 503 three times, then accepted, captures once", async () => {

@@ -10,9 +10,10 @@
  *   canceled orders with an open issue.
  */
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { fromMinorUnits } from "../lifecycle/money"
+import type { PaymentOperationRecord } from "../modules/payment-ledger"
 import { runMoneyOperation, settleUnknownOperations } from "../providers/base/operations"
 import { syncPaymentWithPspWorkflow } from "./sync-payment-with-psp"
 import { ledgerOf, operationContext, orderPayments, recordInMedusa, settleAndRecord } from "./utils/order-payments"
@@ -84,11 +85,18 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const ledger = ledgerOf(container)
   const seconds = input.olderThanSeconds ?? ledger.lifecyclePolicy().reconcileAfterSeconds
-  const { operations, unrecorded, callbacks } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000))
+  const { operations, unrecorded, recentlyRecorded, callbacks } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000))
   const result: ReconcileResult = { operations_settled: 0, callbacks_processed: 0, orders_reconciled: 0, issues: [] }
 
+  // An operation made for a Medusa Capture/Refund that Medusa never kept (the process stopped
+  // between the PSP's answer and Medusa's rollback) is recordable again.
+  const lost = await missingMedusaRecords(container, recentlyRecorded)
+  for (const operation of lost) {
+    await ledger.releaseMedusaRecord({ operation_id: operation.id, medusa_record_id: operation.medusa_record_id! })
+  }
+
   // operations and unrecorded movements, per instrument, through its order's payment
-  const instrumentIds = [...new Set([...operations, ...unrecorded].map((operation) => operation.instrument_id))]
+  const instrumentIds = [...new Set([...operations, ...unrecorded, ...lost].map((operation) => operation.instrument_id))]
   const withIssues = await ledger.listPaymentInstruments({ reconcile_issue: { $ne: null } } as never, { select: ["id"] })
   for (const instrumentId of [...new Set([...instrumentIds, ...withIssues.map((instrument) => instrument.id)])]) {
     const { data: links } = await query.graph({
@@ -127,6 +135,21 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
     }
   }
   return result
+}
+
+async function missingMedusaRecords(container: MedusaContainer, operations: PaymentOperationRecord[]): Promise<PaymentOperationRecord[]> {
+  if (!operations.length) {
+    return []
+  }
+  const paymentModule = container.resolve(Modules.PAYMENT)
+  const ids = (kind: string) => operations.filter((operation) => operation.kind === kind).map((operation) => operation.medusa_record_id!)
+  const captureIds = ids("capture")
+  const refundIds = ids("refund")
+  const existing = new Set([
+    ...(captureIds.length ? await paymentModule.listCaptures({ id: captureIds }, { select: ["id"] }) : []).map((row) => row.id),
+    ...(refundIds.length ? await paymentModule.listRefunds({ id: refundIds }, { select: ["id"] }) : []).map((row) => row.id),
+  ])
+  return operations.filter((operation) => !existing.has(operation.medusa_record_id!))
 }
 
 const reconcilePaymentsStep = createStep("reconcile-payments-step", async (input: { olderThanSeconds?: number }, { container }) => {

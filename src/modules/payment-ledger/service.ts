@@ -494,7 +494,13 @@ export default class PaymentLedgerModuleService extends MedusaService({
   async listUnsettledWork(
     olderThan: Date,
     @MedusaContext() sharedContext: Context = {}
-  ): Promise<{ operations: PaymentOperationRecord[]; unrecorded: PaymentOperationRecord[]; callbacks: PaymentCallbackRecord[] }> {
+  ): Promise<{
+    operations: PaymentOperationRecord[]
+    unrecorded: PaymentOperationRecord[]
+    /** assigned to a Medusa Capture/Refund in the last day: the job checks that record still exists */
+    recentlyRecorded: PaymentOperationRecord[]
+    callbacks: PaymentCallbackRecord[]
+  }> {
     const knex = connection(sharedContext)
     const operations = await knex<PaymentOperationRecord>("payment_operation")
       .whereIn("status", ["requested", "pending"])
@@ -508,13 +514,21 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .where("updated_at", "<", olderThan)
       .whereNull("deleted_at")
       .orderBy("completed_at")
+    const recentlyRecorded = await knex<PaymentOperationRecord>("payment_operation")
+      .where({ status: "succeeded" })
+      .whereIn("kind", ["capture", "refund"])
+      .whereNotNull("medusa_record_id")
+      .whereNot("medusa_record_id", RECORDING)
+      .where("updated_at", "<", olderThan)
+      .where("updated_at", ">", new Date(olderThan.getTime() - 24 * 3600 * 1000))
+      .whereNull("deleted_at")
     const callbacks = await knex<PaymentCallbackRecord>("payment_callback")
       .whereNull("processed_at")
       .whereNotNull("instrument_id")
       .where("received_at", "<", olderThan)
       .whereNull("deleted_at")
       .orderBy("received_at")
-    return { operations, unrecorded, callbacks }
+    return { operations, unrecorded, recentlyRecorded, callbacks }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */
