@@ -50,3 +50,13 @@ export class CallbackRejectedError extends Error {
     this.name = "CallbackRejectedError"
   }
 }
+
+/**
+ * The PSP asked us to slow down (429) until the retry budget ran out. Nothing was applied, but
+ * the operation is not refused either: it stays open under the same key and is sent again later.
+ */
+export class PspRateLimitedError extends PspError {
+  constructor(message: string, details: PspErrorDetails, readonly retryAfterSeconds?: number) {
+    super(message, details)
+  }
+}

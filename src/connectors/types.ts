@@ -70,15 +70,44 @@ export type CreatedCheckout = {
   payment: PspPayment
 }
 
+/** Where the PSP's own record of a money movement stands. */
+export type PspActionStatus =
+  /** applied: the money moved */
+  | "succeeded"
+  /** acknowledged; the PSP confirms later (Nemuru asynchronous mode, Digital River fulfillments) */
+  | "pending"
+  /** refused or failed after the fact (a lender's rejection, Digital River capture.failed) */
+  | "failed"
+
 /** A money movement the PSP recorded (Resurs actionLog entry, DR capture, CM refund...). */
 export type PspAction = {
   id: string
   kind: "capture" | "refund" | "cancel"
-  /** our key, when the PSP echoes one back (Resurs transactionId) */
+  status: PspActionStatus
+  /** our key as the PSP echoes it back (Resurs transactionId): `fitKey(key, maxLength)`, see keys.ts */
   key?: string
   amount: bigint
   lines: PspLineAmount[]
+  /** the tender this movement belongs to, where a payment has several (CM.com payments) */
+  tenderId?: string
+  /** the PSP's reason for a failure, shown to the admin */
+  failureReason?: string
   createdAt?: string
+}
+
+/**
+ * One means of payment inside a PSP payment: CM.com pays one order with several payments (a gift
+ * card and a card), each captured and refunded on its own. PSPs with one means have no tenders.
+ */
+export type PspTender = {
+  id: string
+  /** the PSP's payment method name (`GIFTCARD`, `VISA`...) */
+  method: string
+  authorizedAmount: bigint
+  capturedAmount: bigint
+  refundedAmount: bigint
+  /** the PSP captured it at authorization (gift cards): adopted, never captured again */
+  capturedAtAuthorization: boolean
 }
 
 /** The truth about a payment, fetched from the PSP. Amounts in minor units. */
@@ -94,12 +123,25 @@ export type PspPayment = {
   refundedAmount: bigint
   canceledAmount: bigint
   actions: PspAction[]
+  /**
+   * false while the PSP says the goods must not ship yet although the payment is authorized
+   * (CM.com `considered_safe` not SAFE): fulfillment is refused as for a held payment. Omitted:
+   * the authorization alone decides.
+   */
+  safeToShip?: boolean
+  /** several means of payment under one PSP payment (CM.com); omitted: one */
+  tenders?: PspTender[]
+  /** the PSP's ids of our order lines, by our line reference (Nemuru, Digital River item ids) */
+  lineIds?: Record<string, string>
   redirectUrl?: string
   rejectedReason?: string
 }
 
 export type MoneyOperationInput = {
-  /** idempotency key derived from the Medusa id (capture, refund, fulfillment, return) */
+  /**
+   * our idempotency key (lifecycle/keys.ts). A PSP field too short for it gets `fitKey`, a hash,
+   * never a prefix: two keys must never collide at the PSP.
+   */
   key: string
   currency: string
   amount: bigint
@@ -108,13 +150,53 @@ export type MoneyOperationInput = {
    * omitted: act on the amount alone (or everything remaining, where the PSP needs lines)
    */
   lines?: PspOrderLine[]
+  /** the PSP's ids of the order lines (PspPayment.lineIds), for PSPs that assign their own */
+  lineIds?: Record<string, string>
+  /** the tender to move money on, where the payment has several */
+  tenderId?: string
+}
+
+/**
+ * What the PSP answered to a capture, refund or cancel it accepted. A refusal is thrown
+ * (PspRequestRejectedError); no answer is thrown too (PspUnknownOutcomeError, PspRateLimitedError).
+ */
+export type MoneyOperationOutcome = {
+  /** `succeeded`: the money moved; `accepted`: the PSP confirms later (callback or fetch) */
+  status: "succeeded" | "accepted"
+  /** the PSP's ids for this operation, to find it on the PSP's record later */
+  pspOperationIds: string[]
+  /** the payment as the answer showed it, when the PSP's answer carries it */
+  payment?: PspPayment
+}
+
+/**
+ * What a connector can do, declared so that the engine never guesses from the PSP's name.
+ */
+export type ConnectorCapabilities = {
+  /** captures and refunds name order lines (Resurs, Nemuru, Digital River) or an amount (CM.com) */
+  moneyBy: "lines" | "amount"
+  /** `synchronous`: the PSP's answer is final; `asynchronous`: it may accept now and confirm later */
+  settlement: "synchronous" | "asynchronous"
+  /** how the uncaptured rest is released: all at once, by lines, or not at all (left to expire) */
+  cancel: "all" | "lines" | "none"
+  /**
+   * whether the PSP keeps our key on its record of an operation (Resurs transactionId), and how
+   * long it may be; `false`: operations are found again by the PSP's ids stored when it answered
+   */
+  echoesKey: { maxLength: number } | false
+  /** the currencies the PSP account takes; omitted: whatever the PSP accepts */
+  currencies?: readonly string[]
 }
 
 /** What a callback said once verified. A hint: the state itself is always fetched back. */
 export type CallbackHint = {
-  pspReference: string
-  /** identifies this delivery's event, so repeats are stored once */
-  dedupKey: string
+  /** which payment: the PSP's reference, or our own merchant reference (CM.com pings) */
+  lookup: { pspReference: string } | { merchantReference: string }
+  /**
+   * identifies this delivery's event, so repeats are stored once; null for identity-less pings
+   * (CM.com), which are only coalesced into one fetch of the payment
+   */
+  dedupKey: string | null
   event: string
   /** what of the callback may be stored in the inbox: no secrets, no personal data */
   auditPayload: Record<string, unknown>
@@ -123,31 +205,35 @@ export type CallbackHint = {
 }
 
 export type CallbackInput = {
+  method: "GET" | "POST"
   rawBody: Buffer
   headers: Record<string, string | string[] | undefined>
   query: Record<string, unknown>
 }
 
+/** What the callback route answers the PSP. */
+export type CallbackAcknowledgement = {
+  status: number
+  headers?: Record<string, string>
+  body: unknown
+}
+
 export interface Connector {
   readonly psp: string
-  /**
-   * True when the PSP captures and refunds order lines, not amounts (Resurs): an amount must then
-   * be expressed as lines, and an operation without lines means "everything remaining".
-   */
-  readonly movesMoneyByLines: boolean
+  readonly capabilities: ConnectorCapabilities
   createCheckout(input: CreateCheckoutInput): Promise<CreatedCheckout>
   /** `currency` is the payment's: some PSPs (Resurs) leave it out of their payloads */
   getPayment(pspReference: string, currency: string): Promise<PspPayment>
   /**
-   * capture and refund must be safe to repeat with the same key: a PSP without idempotency is
-   * de-duplicated on its own record of our key (Resurs transactionId in the actionLog)
+   * One request to the PSP, never preceded by a read: the engine owns de-duplication (it holds a
+   * lease on the key while the call is in flight, and reads the PSP's record before any re-send).
    */
-  capture(pspReference: string, input: MoneyOperationInput): Promise<PspPayment>
-  refund(pspReference: string, input: MoneyOperationInput): Promise<PspPayment>
+  capture(pspReference: string, input: MoneyOperationInput): Promise<MoneyOperationOutcome>
+  refund(pspReference: string, input: MoneyOperationInput): Promise<MoneyOperationOutcome>
   /** releases what is still reserved (all of it when `lines` is omitted) */
-  cancel(pspReference: string, input: Omit<MoneyOperationInput, "amount"> & { amount?: bigint }): Promise<PspPayment>
+  cancel(pspReference: string, input: Omit<MoneyOperationInput, "amount"> & { amount?: bigint }): Promise<MoneyOperationOutcome>
   /** verifies and parses a callback; throws CallbackRejectedError when it must not be trusted */
   parseCallback(input: CallbackInput): CallbackHint
-  /** the HTTP status the PSP expects for an accepted callback */
-  readonly callbackAcceptedStatus: number
+  /** the answer the PSP expects for a callback that was stored (or was a duplicate) */
+  acknowledge(hint: CallbackHint, duplicate: boolean): CallbackAcknowledgement
 }
