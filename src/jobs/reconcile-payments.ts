@@ -1,14 +1,14 @@
-/** Every minute: settle unknown PSP outcomes, record unrecorded movements, process stranded callbacks. */
+/** Every minute: settle open PSP operations, record unrecorded movements, sync payments that need it. */
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { reconcilePaymentsWorkflow } from "../workflows/reconcile-payments"
 
 export default async function reconcilePaymentsJob(container: MedusaContainer): Promise<void> {
   const { result } = await reconcilePaymentsWorkflow(container).run({ input: {} })
-  if (result.operations_settled || result.callbacks_processed || result.issues.length) {
+  if (result.operations_settled || result.payments_synced || result.issues.length) {
     container
       .resolve(ContainerRegistrationKeys.LOGGER)
-      .info(`reconcile-payments: ${result.operations_settled} operations, ${result.callbacks_processed} callbacks, ${result.issues.length} open issues`)
+      .info(`reconcile-payments: ${result.operations_settled} operations, ${result.payments_synced} payments synced, ${result.issues.length} open issues`)
   }
 }
 

@@ -23,8 +23,8 @@ export type CallbackEffect =
   | { kind: "mark_order"; state: StorePaymentState }
   | { kind: "cancel_order" }
 
-export function callbackEffects(state: PspPaymentState, medusa: MedusaPaymentSide): CallbackEffect[] {
-  const storeState = storeStateFor(state)
+export function callbackEffects(state: PspPaymentState, medusa: MedusaPaymentSide, safeToShip = true): CallbackEffect[] {
+  const storeState = storeStateFor(state, safeToShip)
   const effects: CallbackEffect[] = []
   const hasOrder = Boolean(medusa.orderId)
 

@@ -29,7 +29,12 @@ export type InstrumentOrigin = "token" | "authorized" | "captured"
 export type OperationKind = "authorize" | "capture" | "refund" | "cancel"
 /** What an operation does to the money; a cancel is a `void`, or a `refund` on a pre-captured instrument. */
 export type OperationEffect = "authorize" | "capture" | "refund" | "void"
-export type LedgerOperationStatus = "pending" | "succeeded" | "failed"
+/**
+ * `pending`: held against the limits (in flight, outcome unknown, or accepted and not confirmed);
+ * `lapsed`: a capture the PSP accepted and then failed (an expired authorization): its amount can
+ * never be captured any more, so it counts as voided.
+ */
+export type LedgerOperationStatus = "pending" | "succeeded" | "failed" | "lapsed"
 export type InstrumentStatus =
   | "token"
   | "authorized"
@@ -204,7 +209,7 @@ export class InstrumentClosedError extends LedgerError {
 /** The operation does not fit the instrument's state (capture before authorization, authorize twice, cancel while others are in flight). */
 export class InstrumentStateError extends LedgerError {
   readonly code = "invalid_state"
-  constructor(readonly operation: OperationKind | "settle" | "fail", message: string) {
+  constructor(readonly operation: OperationKind | "settle" | "fail" | "lapse", message: string) {
     super(`Cannot ${operation}: ${message}`)
     this.name = "InstrumentStateError"
   }
@@ -529,7 +534,7 @@ function withOperation(ledger: InstrumentLedger, operation: LedgerOperation): In
   return { ...ledger, operations: ledger.operations.map((existing) => (existing.key === operation.key ? operation : existing)) }
 }
 
-function knownOperation(ledger: InstrumentLedger, key: string, phase: "settle" | "fail"): LedgerOperation {
+function knownOperation(ledger: InstrumentLedger, key: string, phase: "settle" | "fail" | "lapse"): LedgerOperation {
   const operation = findOperation(ledger, key)
   if (!operation) {
     throw new InvalidLedgerInputError("key", `no operation with idempotency key "${key}" to ${phase}`)
@@ -554,8 +559,8 @@ export function settleOperation(ledger: InstrumentLedger, key: string): Operatio
   if (operation.status === "succeeded") {
     return { ledger, operation, replayed: true }
   }
-  if (operation.status === "failed") {
-    throw new InstrumentStateError("settle", `operation "${key}" already failed`)
+  if (operation.status === "failed" || operation.status === "lapsed") {
+    throw new InstrumentStateError("settle", `operation "${key}" already ${operation.status}`)
   }
   const settled: LedgerOperation = { ...operation, status: "succeeded" }
   const next = withOperation(ledger, settled)
@@ -590,11 +595,36 @@ export function failOperation(ledger: InstrumentLedger, key: string): OperationO
   if (operation.status === "failed") {
     return { ledger, operation, replayed: true }
   }
-  if (operation.status === "succeeded") {
-    throw new InstrumentStateError("fail", `operation "${key}" already succeeded`)
+  if (operation.status === "succeeded" || operation.status === "lapsed") {
+    throw new InstrumentStateError("fail", `operation "${key}" already ${operation.status}`)
   }
   const failed: LedgerOperation = { ...operation, status: "failed" }
   return { ledger: withOperation(ledger, failed), operation: failed, replayed: false }
+}
+
+/**
+ * Phase two, late failure: a capture the PSP had accepted failed after the fact (Digital River
+ * `order.charge.capture.failed` on an expired authorization). Nothing was captured, and the held
+ * amount and line quantities can no longer be captured: they are voided. Idempotent.
+ */
+export function lapseOperation(ledger: InstrumentLedger, key: string): OperationOutcome {
+  const operation = knownOperation(ledger, key, "lapse")
+  if (operation.status === "lapsed") {
+    return { ledger, operation, replayed: true }
+  }
+  if (operation.status !== "pending") {
+    throw new InstrumentStateError("lapse", `operation "${key}" already ${operation.status}`)
+  }
+  if (operation.effect !== "capture") {
+    throw new InstrumentStateError("lapse", `only a capture lapses; a ${operation.kind} that fails late has failed`)
+  }
+  const lapsed: LedgerOperation = { ...operation, status: "lapsed" }
+  const next = withOperation(ledger, lapsed)
+  return {
+    ledger: { ...next, canceled: next.canceled + operation.amount, lines: addLineQuantities(next.lines, operation.lines, "canceled") },
+    operation: lapsed,
+    replayed: false,
+  }
 }
 
 /** Both phases at once, for operations whose outcome is known immediately. */
@@ -630,6 +660,7 @@ export function ledgerViolations(ledger: InstrumentLedger): string[] {
   const initialCaptured = ledger.origin === "captured" ? ledger.amount : 0n
   check(initialCaptured + settled("capture") === b.captured, "captured differs from the sum of settled captures")
   check(settled("refund") === b.refunded, "refunded differs from the sum of settled refunds")
-  check(settled("void") === b.canceled, "canceled differs from the sum of settled voids")
+  const lapsed = ledger.operations.filter((o) => o.status === "lapsed").reduce((t, o) => t + o.amount, 0n)
+  check(settled("void") + lapsed === b.canceled, "canceled differs from the sum of settled voids and lapsed captures")
   return violations
 }

@@ -35,7 +35,11 @@ export function sessionStatusFor(state: PspPaymentState): SessionStatus {
 /** The store-facing payment state recorded on the order (metadata) and the instrument. */
 export type StorePaymentState = "pending" | "processing" | "on_hold" | "failed"
 
-export function storeStateFor(state: PspPaymentState): StorePaymentState {
+/**
+ * `safeToShip` false (CM.com `considered_safe` not SAFE) holds an authorized payment like a
+ * credit review does: the order is on hold and fulfillment is refused until the PSP clears it.
+ */
+export function storeStateFor(state: PspPaymentState, safeToShip = true): StorePaymentState {
   switch (state) {
     case "awaiting_shopper":
       return "pending"
@@ -43,7 +47,7 @@ export function storeStateFor(state: PspPaymentState): StorePaymentState {
       return "on_hold"
     case "authorized":
     case "captured":
-      return "processing"
+      return safeToShip ? "processing" : "on_hold"
     case "rejected":
     case "canceled":
       return "failed"

@@ -15,6 +15,16 @@ export const lifecyclePolicySchema = z.object({
   refundOnReturn: z.boolean().default(true),
   /** The reconcile job settles operations and callbacks left unsettled for longer than this. */
   reconcileAfterSeconds: z.number().int().min(0).max(86_400).default(60),
+  /**
+   * How long the reconcile job keeps reading payments the PSP has not decided on (the shopper may
+   * approve and never come back, with every callback lost): at most every tenth of their age.
+   */
+  pollPaymentsForHours: z.number().int().min(0).max(24 * 45).default(72),
+  /**
+   * How long one worker owns a PSP call before another may take it over (a crash or a hang). Longer
+   * than any PSP request with its retries.
+   */
+  operationLeaseSeconds: z.number().int().min(30).max(3600).default(120),
 })
 
 export type LifecyclePolicy = z.infer<typeof lifecyclePolicySchema>

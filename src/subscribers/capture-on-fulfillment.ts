@@ -31,7 +31,7 @@ export default async function captureOnFulfillment({ event, container }: Subscri
     .filter((item) => item.line_item_id)
     .map((item) => ({ order_item_id: item.line_item_id!, quantity: Number(item.quantity) }))
   await captureOrderLinesWorkflow(container).run({
-    input: { order_id: orderId, key: `capture:fulfillment:${fulfillmentId}`, origin: `fulfillment:${fulfillmentId}`, items },
+    input: { order_id: orderId, source: "fulfillment", id: fulfillmentId, items },
   })
 }
 

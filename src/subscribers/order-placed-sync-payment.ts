@@ -28,7 +28,7 @@ export default async function syncPaymentOnOrderPlaced({ event, container }: Sub
   if (ledger.lifecyclePolicy().captureOnOrderPlaced) {
     // digital goods: the whole order at once, through the same capture path as fulfillments
     await captureOrderLinesWorkflow(container).run({
-      input: { order_id: event.data.id, key: `capture:order:${event.data.id}`, origin: `order:${event.data.id}` },
+      input: { order_id: event.data.id, source: "order", id: event.data.id },
     })
   }
 }

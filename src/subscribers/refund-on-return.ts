@@ -1,4 +1,4 @@
-/** Return received → refund exactly the received lines at the PSP, once (unless refundOnReturn is off). */
+/** Return received (in one or several receipts) → refund exactly the received lines at the PSP, once each (unless refundOnReturn is off). */
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { refundOrderLinesWorkflow } from "../workflows/refund-order-lines"
@@ -21,8 +21,11 @@ export default async function refundOnReturn({ event, container }: SubscriberArg
   if (!items.length) {
     return
   }
+  // a return can be received in parts: each receipt is keyed by how much of the return has been
+  // received so far, and refunds what earlier receipts did not
+  const received = items.reduce((total, item) => total + item.quantity, 0)
   await refundOrderLinesWorkflow(container).run({
-    input: { order_id: event.data.order_id, key: `refund:return:${event.data.return_id}`, origin: `return:${event.data.return_id}`, items },
+    input: { order_id: event.data.order_id, source: "return", id: `${event.data.return_id}:${received}`, return_id: event.data.return_id, items },
   })
 }
 

@@ -2,8 +2,8 @@
  * capture-order-lines: capture at the PSP exactly what was fulfilled (or what the admin picked, or
  * the whole order when it is placed), once, then record it in Medusa.
  *
- * The idempotency key comes from the Medusa id that asked (`capture:fulfillment:<id>`…), so every
- * retry, redelivery or restart lands on the same operation. Lines already captured are refused by
+ * The idempotency key comes from the Medusa id that asked (`capture:fulfillment:<id>:<instrument>`,
+ * lifecycle/keys.ts), so every retry, redelivery or restart lands on the same operation. Lines already captured are refused by
  * the ledger before anything reaches the PSP. An unknown outcome leaves the operation pending for
  * the reconcile job, which finishes the same steps.
  */
@@ -11,14 +11,15 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { fulfillmentCaptureLines, type ItemQuantity } from "../lifecycle/capture-plan"
-import { ledgerOf, moveOrderMoney, type OrderMoneyResult } from "./utils/order-payments"
+import type { OperationKeySource } from "../lifecycle/keys"
+import { moveOrderMoney, type OrderMoneyResult } from "./utils/move-order-money"
+import { ledgerOf } from "./utils/order-payments"
 
 export type CaptureOrderLinesInput = {
   order_id: string
-  /** idempotency key, derived from the Medusa id that asked */
-  key: string
-  /** what asked: `fulfillment:<id>`, `order:<id>`, `admin:<request id>` */
-  origin: string
+  /** what asked (`fulfillment`, `order`, `admin`) and its Medusa id: the keys derive from them */
+  source: OperationKeySource
+  id: string
   /** order items and quantities to capture; omitted: every item of the order */
   items?: ItemQuantity[]
   /** false: leave shipping out whatever the capture policy says */
@@ -57,8 +58,8 @@ export async function captureOrderLines(container: MedusaContainer, input: Captu
 }
 
 const captureOrderLinesStep = createStep("capture-order-lines-step", async (input: CaptureOrderLinesInput, { container }) => {
-  if (!input.key || !input.order_id) {
-    throw new MedusaError(MedusaError.Types.INVALID_DATA, "capture-order-lines needs order_id and key")
+  if (!input.id || !input.source || !input.order_id) {
+    throw new MedusaError(MedusaError.Types.INVALID_DATA, "capture-order-lines needs order_id, source and id")
   }
   return new StepResponse(await captureOrderLines(container, input))
 })

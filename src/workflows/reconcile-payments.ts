@@ -5,18 +5,22 @@
  *   and refunds captured ones, but swallows PSP errors and never releases the uncaptured rest of
  *   a partly captured payment): release what the PSP still reserves, refund what it captured and
  *   did not refund, record it in Medusa; what cannot be fixed now is written on the instrument.
- * - reconcilePayments, the scheduled job: settles operations whose outcome is unknown, records in
- *   Medusa the PSP movements not recorded yet, processes callbacks left unprocessed, and retries
+ * - reconcilePayments, the scheduled job: settles open operations nobody holds a live lease on
+ *   (unknown outcomes, accepted ones, abandoned calls), records in Medusa the PSP movements not
+ *   recorded yet, syncs the payments whose sync was asked for and not done (a lost event), whose
+ *   callbacks were never processed, or which the PSP may still decide on (polled), and retries
  *   canceled orders with an open issue.
  */
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { fromMinorUnits } from "../lifecycle/money"
+import { operationKey } from "../lifecycle/keys"
 import type { PaymentOperationRecord } from "../modules/payment-ledger"
-import { runMoneyOperation, settleUnknownOperations } from "../providers/base/operations"
-import { syncPaymentWithPspWorkflow } from "./sync-payment-with-psp"
-import { ledgerOf, operationContext, orderPayments, recordInMedusa, settleAndRecord } from "./utils/order-payments"
+import { runMoneyOperation, settleInstrument } from "../settlement"
+import { syncPaymentWithPsp } from "./sync-payment-with-psp"
+import { ledgerOf, operationContext, orderPayments } from "./utils/order-payments"
+import { recordInMedusa, settleAndRecord } from "./utils/record-in-medusa"
 
 export async function reconcileCanceledOrder(container: MedusaContainer, orderId: string): Promise<{ issues: string[] }> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
@@ -39,7 +43,8 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
     await attempt(async () => {
       const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
       if (atPsp.authorizedAmount > 0n) {
-        await runMoneyOperation(context, { kind: "cancel", key: `cancel:order:${orderId}`, origin: `order-cancel:${orderId}` })
+        const key = operationKey({ kind: "cancel", source: "order-cancel", id: orderId, instrumentId: instrument.id })
+        await runMoneyOperation(context, { kind: "cancel", key, origin: `order-cancel:${orderId}` })
       }
     })
     await attempt(async () => {
@@ -48,7 +53,7 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
       if (unrefunded > 0n) {
         const operation = await runMoneyOperation(context, {
           kind: "refund",
-          key: `refund:order-cancel:${orderId}`,
+          key: operationKey({ kind: "refund", source: "order-cancel", id: orderId, instrumentId: instrument.id }),
           origin: `order-cancel:${orderId}`,
           amount: unrefunded,
         })
@@ -78,15 +83,16 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
   return { issues }
 }
 
-export type ReconcileResult = { operations_settled: number; callbacks_processed: number; orders_reconciled: number; issues: string[] }
+export type ReconcileResult = { operations_settled: number; payments_synced: number; orders_reconciled: number; issues: string[] }
 
 export async function reconcilePayments(container: MedusaContainer, input: { olderThanSeconds?: number } = {}): Promise<ReconcileResult> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const ledger = ledgerOf(container)
   const seconds = input.olderThanSeconds ?? ledger.lifecyclePolicy().reconcileAfterSeconds
-  const { operations, unrecorded, recentlyRecorded, callbacks } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000))
-  const result: ReconcileResult = { operations_settled: 0, callbacks_processed: 0, orders_reconciled: 0, issues: [] }
+  const policy = ledger.lifecyclePolicy()
+  const { operations, unrecorded, recentlyRecorded, syncs } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000), policy.pollPaymentsForHours)
+  const result: ReconcileResult = { operations_settled: 0, payments_synced: 0, orders_reconciled: 0, issues: [] }
 
   // An operation made for a Medusa Capture/Refund that Medusa never kept (the process stopped
   // between the PSP's answer and Medusa's rollback) is recordable again.
@@ -105,10 +111,13 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
       filters: { id: instrumentId },
     })
     const order = (links[0] as { order?: { id: string; status: string } | null } | undefined)?.order
-    if (!order) {
-      continue
-    }
     try {
+      if (!order) {
+        // no order (yet, or ever: a replaced session's release): settle against the PSP alone
+        const { instrument } = await ledger.getInstrumentWithHistory(instrumentId)
+        await settleInstrument(await operationContext(container, instrument))
+        continue
+      }
       if (order.status === "canceled") {
         result.issues.push(...(await reconcileCanceledOrder(container, order.id)).issues)
         result.orders_reconciled++
@@ -124,14 +133,12 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
     }
   }
 
-  for (const callback of callbacks) {
+  for (const instrumentId of syncs) {
     try {
-      await syncPaymentWithPspWorkflow(container).run({
-        input: { instrument_id: callback.instrument_id!, callback_id: callback.id, source: "reconcile" },
-      })
-      result.callbacks_processed++
+      await syncPaymentWithPsp(container, { instrument_id: instrumentId, source: "reconcile" })
+      result.payments_synced++
     } catch (error) {
-      logger.warn(`reconcile: callback ${callback.id}: ${(error as Error).message}`)
+      logger.warn(`reconcile: sync of instrument ${instrumentId}: ${(error as Error).message}`)
     }
   }
   return result

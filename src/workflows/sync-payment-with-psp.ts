@@ -1,7 +1,8 @@
 /**
  * sync-payment-with-psp: fetch the PSP's truth about one instrument and bring the store in line.
  *
- * Run for every callback (after it is stored), when an order is placed, and by the reconcile job.
+ * Run for every burst of callbacks (coalesced per payment: payment_sync_request), when an order
+ * is placed, and by the reconcile job.
  * It never trusts what triggered it: the PSP state is fetched, the Medusa side is read, and the
  * pure `callbackEffects` decides. Every effect is guarded by the state it changes, so duplicates,
  * reordering and concurrent runs converge on one outcome.
@@ -16,10 +17,12 @@ import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@med
 import type { PspPayment } from "../connectors/types"
 import { callbackEffects, type CallbackEffect, type MedusaPaymentSide } from "../lifecycle/callback-effects"
 import { storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
+import { operationKey } from "../lifecycle/keys"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
-import { runMoneyOperation } from "../providers/base/operations"
 import { resolveConnector } from "../providers/base/registry"
-import { attachInstrumentToOrder, orderPayments, settleAndRecord } from "./utils/order-payments"
+import { OperationInFlightError, OperationPendingError, runMoneyOperation, settleInstrument } from "../settlement"
+import { attachInstrumentToOrder, orderPayments } from "./utils/order-payments"
+import { settleAndRecord } from "./utils/record-in-medusa"
 
 export const ORDER_PAYMENT_METADATA_KEY = "psp_payment"
 
@@ -27,7 +30,6 @@ export type SyncPaymentWithPspInput = {
   instrument_id: string
   /** what asked for the sync: `callback`, `order.placed`, `reconcile`… (kept in the status history) */
   source: string
-  callback_id?: string
 }
 
 export type SyncPaymentWithPspResult = {
@@ -36,6 +38,8 @@ export type SyncPaymentWithPspResult = {
   store_state: StorePaymentState
   order_id?: string
   effects: string[]
+  /** a hint arrived while this sync ran: sync once more */
+  again: boolean
 }
 
 type MedusaSide = MedusaPaymentSide & {
@@ -129,73 +133,89 @@ async function applyEffect(
   }
 }
 
-const syncPaymentWithPspStep = createStep(
-  "sync-payment-with-psp-step",
-  async (input: SyncPaymentWithPspInput, { container }) => {
-    const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
-    const { instrument } = await ledger.getInstrumentWithHistory(input.instrument_id)
-    if (!instrument.psp_reference) {
-      throw new Error(`Instrument ${instrument.id} has no PSP reference yet`)
-    }
-    const connector = await resolveConnector(container, instrument.provider_id)
-    const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
-    await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source })
+/**
+ * One sync of one payment. Runs under a per-payment lock (Medusa's locking module: in-memory on
+ * one process, Redis across several), so two syncs of a payment never interleave.
+ */
+export async function syncPaymentWithPsp(container: MedusaContainer, input: SyncPaymentWithPspInput): Promise<SyncPaymentWithPspResult> {
+  const locking = container.resolve(Modules.LOCKING)
+  return locking.execute(`psp-sync:${input.instrument_id}`, () => syncUnderLock(container, input), { timeout: SYNC_LOCK_TIMEOUT_SECONDS })
+}
 
-    const applied: string[] = []
-    let side = await readMedusaSide(container, instrument.payment_session_id)
-    if (!side && payment.state === "authorized") {
-      // the shopper approved a payment whose session the cart already replaced (it changed
-      // while the hosted page was open): nothing will ever capture it, so release it
-      await runMoneyOperation(
-        { ledger, connector, instrument },
-        { kind: "cancel", key: `cancel:replaced:${instrument.payment_session_id}`, origin: "session-replaced" }
-      )
-      applied.push("release_replaced_payment")
-    }
-    // two passes: completing the cart creates the order the second pass marks
-    for (let pass = 0; pass < 2 && side; pass++) {
-      const effects = callbackEffects(payment.state, side)
-      for (const effect of effects) {
-        await applyEffect(container, effect, side, payment, instrument.provider_id)
-        applied.push(effect.kind)
-      }
-      side = await readMedusaSide(container, instrument.payment_session_id)
-      if (side?.orderId) {
-        await attachInstrumentToOrder(container, instrument.id, side.orderId, side.paymentId)
-      }
-      if (!effects.some((effect) => effect.kind === "process_payment")) {
-        break
-      }
-    }
+const SYNC_LOCK_TIMEOUT_SECONDS = 60
 
-    // a callback is also the moment to settle operations whose answer was lost
-    if (side?.orderId && side.paymentId) {
-      const { operations } = await ledger.getInstrumentWithHistory(instrument.id)
-      if (operations.some((operation) => operation.status === "requested" || operation.status === "pending" || (operation.status === "succeeded" && !operation.medusa_record_id && operation.kind !== "authorize" && operation.kind !== "cancel"))) {
-        const [current] = (await orderPayments(container, side.orderId)).filter((entry) => entry.instrument.id === instrument.id)
-        if (current) {
-          await settleAndRecord(container, current, { orderCanceled: side.orderCanceled })
-          applied.push("settle_operations")
-        }
-      }
-    }
-
-    const result: SyncPaymentWithPspResult = {
-      psp_state: payment.state,
-      psp_status: payment.rawStatus,
-      store_state: storeStateFor(payment.state),
-      ...(side?.orderId ? { order_id: side.orderId } : {}),
-      effects: applied,
-    }
-    if (input.callback_id) {
-      await ledger.markCallbackProcessed(input.callback_id, {
-        outcome: !side ? "session_replaced" : applied.length ? applied.join(",") : "no_change",
-        instrument_id: instrument.id,
-      })
-    }
-    return new StepResponse(result)
+async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithPspInput): Promise<SyncPaymentWithPspResult> {
+  const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
+  const startedAt = new Date()
+  const generation = await ledger.syncRequestGeneration(input.instrument_id)
+  const { instrument } = await ledger.getInstrumentWithHistory(input.instrument_id)
+  if (!instrument.psp_reference) {
+    throw new Error(`Instrument ${instrument.id} has no PSP reference yet`)
   }
-)
+  const connector = await resolveConnector(container, instrument.provider_id)
+  const context = { ledger, connector, instrument }
+  const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
+  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state })
+
+  const applied: string[] = []
+  let side = await readMedusaSide(container, instrument.payment_session_id)
+  if (!side && payment.state === "authorized") {
+    // the shopper approved a payment whose session the cart already replaced (it changed
+    // while the hosted page was open): nothing will ever capture it, so release it
+    const key = operationKey({ kind: "cancel", source: "session-replaced", id: instrument.payment_session_id, instrumentId: instrument.id })
+    try {
+      await runMoneyOperation(context, { kind: "cancel", key, origin: `session-replaced:${instrument.payment_session_id}` })
+    } catch (error) {
+      // still open at the PSP (unknown outcome, in flight): the reconcile job settles it
+      if (!(error instanceof OperationPendingError || error instanceof OperationInFlightError)) {
+        throw error
+      }
+    }
+    applied.push("release_replaced_payment")
+  }
+  // two passes: completing the cart creates the order the second pass marks
+  for (let pass = 0; pass < 2 && side; pass++) {
+    const effects = callbackEffects(payment.state, side, payment.safeToShip ?? true)
+    for (const effect of effects) {
+      await applyEffect(container, effect, side, payment, instrument.provider_id)
+      applied.push(effect.kind)
+    }
+    side = await readMedusaSide(container, instrument.payment_session_id)
+    if (side?.orderId) {
+      await attachInstrumentToOrder(container, instrument.id, side.orderId, side.paymentId)
+    }
+    if (!effects.some((effect) => effect.kind === "process_payment")) {
+      break
+    }
+  }
+
+  // settle what the PSP's record now answers (never an operation another worker holds), adopt
+  // what the PSP did on its own, and record in Medusa what is confirmed and not recorded yet
+  if (side?.orderId && side.paymentId) {
+    const [current] = (await orderPayments(container, side.orderId)).filter((entry) => entry.instrument.id === instrument.id)
+    if (current) {
+      await settleAndRecord(container, current, { orderCanceled: side.orderCanceled, observed: payment })
+    }
+  } else {
+    await settleInstrument(context, payment)
+  }
+
+  const outcome = !side ? "session_replaced" : applied.length ? applied.join(",") : "no_change"
+  await ledger.markCallbacksProcessed(instrument.id, startedAt, outcome)
+  const again = generation !== null ? await ledger.finishSync(instrument.id, generation) : false
+  return {
+    psp_state: payment.state,
+    psp_status: payment.rawStatus,
+    store_state: storeStateFor(payment.state, payment.safeToShip ?? true),
+    ...(side?.orderId ? { order_id: side.orderId } : {}),
+    effects: applied,
+    again,
+  }
+}
+
+const syncPaymentWithPspStep = createStep("sync-payment-with-psp-step", async (input: SyncPaymentWithPspInput, { container }) => {
+  return new StepResponse(await syncPaymentWithPsp(container, input))
+})
 
 export const syncPaymentWithPspWorkflow = createWorkflow(
   "sync-payment-with-psp",

@@ -2,7 +2,7 @@
 import { balances } from "../../lifecycle/ledger"
 import { fromMinorUnits } from "../../lifecycle/money"
 import type { InstrumentWithHistory } from "../../modules/payment-ledger"
-import { checkoutLinesOf } from "../../workflows/utils/order-payments"
+import { checkoutLinesOf } from "../../settlement"
 
 export function presentInstrument(paymentId: string | null, { instrument, operations, callbacks, ledger }: InstrumentWithHistory) {
   const currency = instrument.currency_code
@@ -17,6 +17,7 @@ export function presentInstrument(paymentId: string | null, { instrument, operat
     currency_code: currency,
     state: instrument.state,
     psp_status: instrument.psp_status,
+    psp_state: instrument.psp_state,
     reconcile_issue: instrument.reconcile_issue,
     amounts: {
       amount: money(ledger.amount),
@@ -46,7 +47,9 @@ export function presentInstrument(paymentId: string | null, { instrument, operat
       amount: money(operation.amount),
       lines: operation.lines.map((line) => ({ reference: line.id, quantity: line.quantity, amount: money(line.amount ?? "0") })),
       attempts: operation.attempts,
-      psp_operation_id: operation.psp_operation_id,
+      psp_operation_ids: operation.psp_operation_ids ?? [],
+      tender_id: operation.tender_id,
+      lease_expires_at: operation.lease_expires_at,
       medusa_record_id: operation.medusa_record_id,
       error: operation.error,
       created_at: operation.created_at,

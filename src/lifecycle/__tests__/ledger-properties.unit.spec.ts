@@ -5,6 +5,7 @@ import {
   failOperation,
   findOperation,
   instrumentStatus,
+  lapseOperation,
   LedgerError,
   ledgerViolations,
   openInstrument,
@@ -33,7 +34,7 @@ const instrumentArbitrary = fc
 
 type Step =
   | { type: "begin"; key: number; kind: OperationKind; amount?: bigint; lines?: { line: number; quantity: number }[] }
-  | { type: "settle" | "fail"; key: number }
+  | { type: "settle" | "fail" | "lapse"; key: number }
 
 const keyIndex = fc.integer({ min: 0, max: 11 })
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
@@ -44,7 +45,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
     amount: fc.option(fc.bigInt({ min: 1n, max: 12000n }), { nil: undefined }),
     lines: fc.option(fc.array(fc.record({ line: fc.integer({ min: 0, max: 3 }), quantity: fc.integer({ min: 1, max: 3 }) }), { maxLength: 2 }), { nil: undefined }),
   }, { requiredKeys: ["type", "key", "kind"] }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constantFrom("settle" as const, "fail" as const), key: keyIndex }) }
+  { weight: 2, arbitrary: fc.record({ type: fc.constantFrom("settle" as const, "fail" as const, "lapse" as const), key: keyIndex }) }
 )
 
 function toRequest(step: Extract<Step, { type: "begin" }>): OperationRequest {
@@ -63,7 +64,7 @@ function body(operation: LedgerOperation): string {
   return `${key}|${kind}|${effect}|${amount}|${lines.map((l) => `${l.id}x${l.quantity}`).join(",")}|${transaction.capturableDelta}|${transaction.refundableDelta}`
 }
 
-const STATUS_ORDER = { pending: 0, succeeded: 1, failed: 1 } as const
+const STATUS_ORDER = { pending: 0, succeeded: 1, failed: 1, lapsed: 1 } as const
 
 /** Plain checks in the hot loop: jest's expect is too slow for thousands of sequences. */
 function check(condition: boolean, message: string): void {
@@ -93,7 +94,8 @@ function runSteps(start: InstrumentLedger, steps: Step[]): void {
       } else {
         const key = `key_${step.key}`
         const previous = findOperation(ledger, key)
-        const outcome = step.type === "settle" ? settleOperation(ledger, key) : failOperation(ledger, key)
+        const transition = { settle: settleOperation, fail: failOperation, lapse: lapseOperation }[step.type]
+        const outcome = transition(ledger, key)
         ledger = outcome.ledger
         check(STATUS_ORDER[outcome.operation.status] >= STATUS_ORDER[previous!.status], `status of ${key} went backwards`)
       }

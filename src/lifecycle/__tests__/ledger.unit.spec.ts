@@ -6,6 +6,7 @@ import {
   IdempotencyKeyConflictError,
   InstrumentClosedError,
   InstrumentStateError,
+  lapseOperation,
   instrumentStatus,
   InvalidLedgerInputError,
   ledgerViolations,
@@ -193,5 +194,29 @@ describe("limits", () => {
     expect(() => openInstrument({ currency: "eur", origin: "token", amount: 1n, lines: [...twoItems, twoItems[0]] })).toThrow(/duplicate/)
     const full = applyOperation(authorized, { key: "c", kind: "capture" }).ledger
     expect(() => applyOperation(full, { key: "c2", kind: "capture" })).toThrow("Cannot capture: nothing is capturable (0 EUR)")
+  })
+})
+
+describe("late failures (lapse)", () => {
+  const lines = [{ id: "a", quantity: 2, unitAmount: 1000n }, { id: "b", quantity: 1, unitAmount: 500n }]
+
+  it("a lapsed capture voids its amount and line quantities: nothing captured, no longer capturable", () => {
+    const opened = openInstrument({ currency: "eur", origin: "authorized", amount: 2500n, lines })
+    const { ledger: held } = beginOperation(opened, { key: "c1", kind: "capture", lines: [{ id: "a", quantity: 1 }] })
+    const { ledger, operation } = lapseOperation(held, "c1")
+    expect(operation.status).toBe("lapsed")
+    expect(balances(ledger)).toMatchObject({ captured: 0n, canceled: 1000n, capturable: 1500n, pendingCapture: 0n })
+    expect(ledger.lines[0]).toMatchObject({ captured: 0, canceled: 1 })
+    expect(ledgerViolations(ledger)).toEqual([])
+    expect(lapseOperation(ledger, "c1").replayed).toBe(true)
+    expect(() => settleOperation(ledger, "c1")).toThrow(InstrumentStateError)
+  })
+
+  it("only a capture in flight lapses", () => {
+    const opened = openInstrument({ currency: "eur", origin: "captured", amount: 2500n, lines })
+    const { ledger } = beginOperation(opened, { key: "r1", kind: "refund", amount: 100n })
+    expect(() => lapseOperation(ledger, "r1")).toThrow(/only a capture lapses/)
+    const settled = settleOperation(ledger, "r1").ledger
+    expect(() => lapseOperation(settled, "r1")).toThrow(/already succeeded/)
   })
 })

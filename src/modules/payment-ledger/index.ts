@@ -17,14 +17,16 @@ export default Module(PAYMENT_LEDGER_MODULE, {
 })
 
 export { PaymentLedgerModuleService }
-export { RECORDING } from "./service"
+export { RECORDING, RECORDING_STALE_AFTER_SECONDS } from "./service"
 export type {
   BeginOperationInput,
   InstrumentWithHistory,
   OpenInstrumentInput,
+  OperationLease,
   OperationPspIds,
   RecordCallbackInput,
 } from "./service"
+export { isOpenOperation, OPEN_OPERATION_STATUSES } from "./records"
 export type {
   OperationError,
   OperationStatus,

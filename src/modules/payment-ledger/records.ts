@@ -17,7 +17,14 @@ import {
 } from "../../lifecycle/ledger"
 import type { MinorUnits } from "../../lifecycle/money"
 
-export type OperationStatus = "requested" | "pending" | "succeeded" | "failed"
+/** See models/payment-operation.ts; `requested`, `unknown` and `accepted` are in flight (held). */
+export type OperationStatus = "requested" | "unknown" | "accepted" | "succeeded" | "failed" | "lapsed"
+
+export const OPEN_OPERATION_STATUSES: readonly OperationStatus[] = ["requested", "unknown", "accepted"]
+
+export function isOpenOperation(operation: { status: OperationStatus }): boolean {
+  return OPEN_OPERATION_STATUSES.includes(operation.status)
+}
 
 export interface StoredLine {
   id: string
@@ -41,6 +48,7 @@ export interface PaymentInstrumentRecord {
   provider_id: string
   psp_reference: string | null
   payment_session_id: string
+  merchant_reference: string | null
   payment_id: string | null
   currency_code: string
   origin: InstrumentOrigin
@@ -53,6 +61,8 @@ export interface PaymentInstrumentRecord {
   closed: boolean
   lines: StoredLine[]
   psp_status: string | null
+  psp_state: string | null
+  last_synced_at: Date | null
   psp_status_history: PspStatusEntry[]
   reconcile_issue: string | null
   metadata: Record<string, unknown> | null
@@ -86,8 +96,11 @@ export interface PaymentOperationRecord {
   lines: StoredOperationLine[]
   status: OperationStatus
   attempts: number
-  psp_operation_id: string | null
+  lease_owner: string | null
+  lease_expires_at: Date | null
+  psp_operation_ids: string[] | null
   psp_request_id: string | null
+  tender_id: string | null
   error: OperationError | null
   completed_at: Date | null
   origin: string | null
@@ -136,7 +149,7 @@ function linesFromStored(lines: readonly StoredLine[]): LedgerLine[] {
 }
 
 function ledgerStatus(status: OperationStatus): LedgerOperation["status"] {
-  return status === "requested" ? "pending" : status
+  return isOpenOperation({ status }) ? "pending" : (status as LedgerOperation["status"])
 }
 
 export function operationFromRecord(record: PaymentOperationRecord): LedgerOperation {

@@ -11,6 +11,7 @@ import {
 import {
   beginOperation as beginLedgerOperation,
   failOperation as failLedgerOperation,
+  lapseOperation as lapseLedgerOperation,
   IdempotencyKeyConflictError,
   ledgerViolations,
   openInstrument as openLedger,
@@ -26,8 +27,10 @@ import { parseLifecyclePolicy, type LifecyclePolicy } from "../../lifecycle/poli
 import { PaymentCallback } from "./models/payment-callback"
 import { PaymentInstrument } from "./models/payment-instrument"
 import { PaymentOperation } from "./models/payment-operation"
+import { PaymentSyncRequest } from "./models/payment-sync-request"
 import {
   instrumentColumns,
+  isOpenOperation,
   ledgerFromRecords,
   operationLinesToStored,
   type OperationError,
@@ -40,6 +43,7 @@ import {
 export interface OpenInstrumentInput {
   provider_id: string
   payment_session_id: string
+  merchant_reference?: string | null
   currency_code: string
   amount: MinorUnits
   origin: InstrumentOrigin
@@ -59,11 +63,19 @@ export interface BeginOperationInput {
   /** Omitted: the lines' amount, or everything available (see OperationRequest in the ledger). */
   amount?: MinorUnits
   lines?: LineQuantity[]
+  /** the tender to move money on, where the PSP payment has several */
+  tender_id?: string
 }
 
 export interface OperationPspIds {
-  psp_operation_id?: string | null
-  psp_request_id?: string | null
+  /** added to the ids already known */
+  psp_operation_ids?: string[]
+}
+
+/** Who calls the PSP for an operation, and for how long at most (then another worker may take over). */
+export interface OperationLease {
+  owner: string
+  seconds: number
 }
 
 export interface RecordCallbackInput {
@@ -89,6 +101,9 @@ const LOCK_TIMEOUT = "5s"
 /** `medusa_record_id` while a recorder is asking Medusa to record the operation. */
 export const RECORDING = "recording"
 
+/** A recorder that has not finished after this long has crashed: its reservation is taken over. */
+export const RECORDING_STALE_AFTER_SECONDS = 300
+
 /**
  * Persistence for instruments, their write-ahead operations and the callback inbox.
  *
@@ -106,6 +121,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
   PaymentInstrument,
   PaymentOperation,
   PaymentCallback,
+  PaymentSyncRequest,
 }) {
   private readonly policy: LifecyclePolicy
 
@@ -132,10 +148,10 @@ export default class PaymentLedgerModuleService extends MedusaService({
     const knex = transaction(sharedContext)
     const ledger = openLedger({ currency: input.currency_code, origin: input.origin, amount: input.amount, lines: input.lines })
     const { rows } = await knex.raw<{ rows: PaymentInstrumentRecord[] }>(
-      `INSERT INTO payment_instrument (id, provider_id, psp_reference, payment_session_id, payment_id, currency_code, origin,
+      `INSERT INTO payment_instrument (id, provider_id, psp_reference, payment_session_id, merchant_reference, payment_id, currency_code, origin,
          state, amount, authorized_amount, captured_amount, refunded_amount, canceled_amount, closed, lines,
          psp_status, psp_status_history, metadata)
-       VALUES (:id, :provider_id, :psp_reference, :payment_session_id, :payment_id, :currency_code, :origin,
+       VALUES (:id, :provider_id, :psp_reference, :payment_session_id, :merchant_reference, :payment_id, :currency_code, :origin,
          :state, :amount, :authorized_amount, :captured_amount, :refunded_amount, :canceled_amount, :closed, :lines::jsonb,
          NULL, '[]'::jsonb, :metadata::jsonb)
        ON CONFLICT (payment_session_id) WHERE deleted_at IS NULL DO NOTHING
@@ -145,6 +161,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
         provider_id: input.provider_id,
         psp_reference: input.psp_reference ?? null,
         payment_session_id: input.payment_session_id,
+        merchant_reference: input.merchant_reference ?? null,
         payment_id: input.payment_id ?? null,
         currency_code: ledger.currency,
         origin: ledger.origin,
@@ -181,22 +198,23 @@ export default class PaymentLedgerModuleService extends MedusaService({
 
   /**
    * Write-ahead step before a PSP call: checks the request against the ledger (holds of operations
-   * in flight included) and inserts the operation as `requested`. A repeated key returns the
-   * existing row, whatever the body says (`created: false`); a key known for another instrument
-   * or another kind is an IdempotencyKeyConflictError. Each call that returns a `requested` or
-   * `pending` row counts one attempt: the caller is about to call the PSP (again).
+   * in flight included) and inserts the operation as `requested`, leased to `lease.owner` for
+   * `lease.seconds`: the caller, and nobody else, calls the PSP for it now. A repeated key returns
+   * the existing row untouched (`created: false`), whatever the body says: the caller settles it
+   * (src/settlement). A key known for another instrument or another kind is a conflict.
    */
   @InjectTransactionManager()
   async beginOperation(
     instrumentId: string,
     input: BeginOperationInput,
+    lease: OperationLease,
     @MedusaContext() sharedContext: Context = {}
   ): Promise<{ operation: PaymentOperationRecord; created: boolean }> {
     const knex = transaction(sharedContext)
     const instrument = await lockInstrument(knex, instrumentId)
     const existing = await operationByKey(knex, input.idempotency_key)
     if (existing) {
-      return { operation: await replayOperation(knex, existing, instrument.id, input.kind), created: false }
+      return { operation: replayOperation(existing, instrument.id, input.kind), created: false }
     }
     const operations = await operationsOf(knex, instrument.id)
     const { operation } = beginLedgerOperation(ledgerFromRecords(instrument, operations), {
@@ -206,8 +224,10 @@ export default class PaymentLedgerModuleService extends MedusaService({
       lines: input.lines,
     })
     const { rows } = await knex.raw<{ rows: PaymentOperationRecord[] }>(
-      `INSERT INTO payment_operation (id, instrument_id, kind, effect, idempotency_key, amount, lines, status, attempts, origin, medusa_record_id)
-       VALUES (:id, :instrument_id, :kind, :effect, :idempotency_key, :amount, :lines::jsonb, 'requested', 1, :origin, :medusa_record_id)
+      `INSERT INTO payment_operation (id, instrument_id, kind, effect, idempotency_key, amount, lines, status, attempts, origin,
+         medusa_record_id, tender_id, lease_owner, lease_expires_at)
+       VALUES (:id, :instrument_id, :kind, :effect, :idempotency_key, :amount, :lines::jsonb, 'requested', 1, :origin,
+         :medusa_record_id, :tender_id, :lease_owner, now() + make_interval(secs => :lease_seconds))
        ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
        RETURNING *`,
       {
@@ -220,6 +240,9 @@ export default class PaymentLedgerModuleService extends MedusaService({
         lines: JSON.stringify(operationLinesToStored(operation.lines)),
         origin: input.origin ?? null,
         medusa_record_id: input.medusa_record_id ?? null,
+        tender_id: input.tender_id ?? null,
+        lease_owner: lease.owner,
+        lease_seconds: lease.seconds,
       }
     )
     if (rows[0]) {
@@ -227,28 +250,76 @@ export default class PaymentLedgerModuleService extends MedusaService({
     }
     // The same key was inserted concurrently for another instrument (this one is locked).
     const winner = found(await operationByKey(knex, input.idempotency_key), "payment operation", input.idempotency_key)
-    return { operation: await replayOperation(knex, winner, instrument.id, input.kind), created: false }
+    return { operation: replayOperation(winner, instrument.id, input.kind), created: false }
   }
 
   /**
-   * The PSP accepted the operation asynchronously, or its outcome is unknown (timeout, 5xx): the
-   * hold stays until a fetch or callback settles it. No effect on a finished operation.
+   * Takes the lease of an open operation whose outcome is unknown, or whose previous lease ran out
+   * (its worker crashed or hung), so that exactly one worker reads the PSP's record and, if the
+   * PSP proves the operation absent, sends it again. Null when someone else holds a live lease or
+   * the operation is no longer `requested`/`unknown`. Counts one attempt.
    */
   @InjectTransactionManager()
-  async markOperationPending(
+  async acquireLease(
     idempotencyKey: string,
-    details: OperationPspIds & { error?: OperationError | null } = {},
+    lease: OperationLease,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PaymentOperationRecord | null> {
+    const knex = transaction(sharedContext)
+    const { rows } = await knex.raw<{ rows: PaymentOperationRecord[] }>(
+      `UPDATE payment_operation
+          SET lease_owner = :owner, lease_expires_at = now() + make_interval(secs => :seconds),
+              attempts = attempts + 1, updated_at = now()
+        WHERE idempotency_key = :key AND deleted_at IS NULL
+          AND status IN ('requested', 'unknown')
+          AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = :owner)
+       RETURNING *`,
+      { owner: lease.owner, seconds: lease.seconds, key: idempotencyKey }
+    )
+    return rows[0] ?? null
+  }
+
+  /**
+   * The outcome is unknown (timeout, 5xx, rate limited): the hold stays, the lease is released, and
+   * the operation waits for a read of the PSP's record. Only the lease holder may say so.
+   */
+  @InjectTransactionManager()
+  async markOperationUnknown(
+    idempotencyKey: string,
+    details: { owner: string; error: OperationError },
     @MedusaContext() sharedContext: Context = {}
   ): Promise<PaymentOperationRecord> {
     const knex = transaction(sharedContext)
     const operation = await lockedOperation(knex, idempotencyKey)
-    if (operation.status === "succeeded" || operation.status === "failed") {
+    if (operation.status !== "requested" || operation.lease_owner !== details.owner) {
       return operation
     }
     return updateOperation(knex, operation.id, {
-      status: "pending",
-      ...pspIds(details),
-      ...(details.error !== undefined ? { error: details.error ? JSON.stringify(details.error) : null } : {}),
+      status: "unknown",
+      lease_owner: null,
+      lease_expires_at: null,
+      error: JSON.stringify(details.error),
+    })
+  }
+
+  /** The PSP acknowledged the operation and confirms it later: the hold stays until it does. */
+  @InjectTransactionManager()
+  async acceptOperation(
+    idempotencyKey: string,
+    details: OperationPspIds = {},
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PaymentOperationRecord> {
+    const knex = transaction(sharedContext)
+    const operation = await lockedOperation(knex, idempotencyKey)
+    if (!isOpenOperation(operation)) {
+      return operation
+    }
+    return updateOperation(knex, operation.id, {
+      status: "accepted",
+      lease_owner: null,
+      lease_expires_at: null,
+      error: null,
+      ...pspIds(operation, details),
     })
   }
 
@@ -262,30 +333,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
     details: OperationPspIds = {},
     @MedusaContext() sharedContext: Context = {}
   ): Promise<{ operation: PaymentOperationRecord; instrument: PaymentInstrumentRecord }> {
-    const knex = transaction(sharedContext)
-    const operation = await lockedOperation(knex, idempotencyKey)
-    const instrument = await lockInstrument(knex, operation.instrument_id)
-    if (operation.status === "succeeded") {
-      return { operation, instrument }
-    }
-    const ledger = ledgerFromRecords(instrument, await operationsOf(knex, instrument.id))
-    const { ledger: settled } = settleLedgerOperation(ledger, idempotencyKey)
-    // The stored amounts must be what the settled operations add up to, before and after.
-    const violations = [...ledgerViolations(ledger), ...ledgerViolations(settled)]
-    if (violations.length) {
-      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `payment instrument ${instrument.id} is inconsistent: ${violations.join("; ")}`)
-    }
-    const completed = await updateOperation(knex, operation.id, {
-      status: "succeeded",
-      error: null,
-      completed_at: knex.fn.now(),
-      ...pspIds(details),
-    })
-    const [updated] = await knex<PaymentInstrumentRecord>("payment_instrument")
-      .where({ id: instrument.id })
-      .update({ ...jsonColumns(instrumentColumns(settled), ["lines"]), updated_at: knex.fn.now() } as never)
-      .returning("*")
-    return { operation: completed, instrument: updated }
+    return this.finishOperation(idempotencyKey, "succeeded", details, sharedContext)
   }
 
   /** The PSP refused the operation: its hold is released and the key stays failed. Idempotent. */
@@ -295,19 +343,80 @@ export default class PaymentLedgerModuleService extends MedusaService({
     details: OperationPspIds & { error: OperationError },
     @MedusaContext() sharedContext: Context = {}
   ): Promise<PaymentOperationRecord> {
+    return (await this.finishOperation(idempotencyKey, "failed", details, sharedContext)).operation
+  }
+
+  /**
+   * A capture the PSP accepted failed after the fact: its amount is no longer capturable (see
+   * lapseOperation in the ledger), and the instrument carries the PSP's reason for the admin.
+   */
+  @InjectTransactionManager()
+  async lapseOperation(
+    idempotencyKey: string,
+    details: OperationPspIds & { error: OperationError },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ operation: PaymentOperationRecord; instrument: PaymentInstrumentRecord }> {
+    return this.finishOperation(idempotencyKey, "lapsed", details, sharedContext)
+  }
+
+  private async finishOperation(
+    idempotencyKey: string,
+    status: "succeeded" | "failed" | "lapsed",
+    details: OperationPspIds & { error?: OperationError },
+    sharedContext: Context
+  ): Promise<{ operation: PaymentOperationRecord; instrument: PaymentInstrumentRecord }> {
     const knex = transaction(sharedContext)
     const operation = await lockedOperation(knex, idempotencyKey)
     const instrument = await lockInstrument(knex, operation.instrument_id)
-    if (operation.status === "failed") {
-      return operation
+    if (operation.status === status) {
+      return { operation, instrument }
     }
-    failLedgerOperation(ledgerFromRecords(instrument, await operationsOf(knex, instrument.id)), idempotencyKey)
-    return updateOperation(knex, operation.id, {
-      status: "failed",
-      error: JSON.stringify(details.error),
+    const ledger = ledgerFromRecords(instrument, await operationsOf(knex, instrument.id))
+    const transition = status === "succeeded" ? settleLedgerOperation : status === "failed" ? failLedgerOperation : lapseLedgerOperation
+    const { ledger: next } = transition(ledger, idempotencyKey)
+    // The stored amounts must be what the settled operations add up to, before and after.
+    const violations = [...ledgerViolations(ledger), ...ledgerViolations(next)]
+    if (violations.length) {
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `payment instrument ${instrument.id} is inconsistent: ${violations.join("; ")}`)
+    }
+    const finished = await updateOperation(knex, operation.id, {
+      status,
+      error: details.error ? JSON.stringify(details.error) : null,
       completed_at: knex.fn.now(),
-      ...pspIds(details),
+      lease_owner: null,
+      lease_expires_at: null,
+      ...pspIds(operation, details),
     })
+    const [updated] = await knex<PaymentInstrumentRecord>("payment_instrument")
+      .where({ id: instrument.id })
+      .update({
+        ...jsonColumns(instrumentColumns(next), ["lines"]),
+        ...(status === "lapsed" && details.error
+          ? { reconcile_issue: `${operation.kind} ${operation.idempotency_key} lapsed: ${details.error.message}` }
+          : {}),
+        updated_at: knex.fn.now(),
+      } as never)
+      .returning("*")
+    return { operation: finished, instrument: updated }
+  }
+
+  /**
+   * A movement the PSP made on its own (a gift card captured at authorization, a refund from the
+   * PSP's back office), recorded as a succeeded operation under a key derived from the PSP's id:
+   * adopting it again is a no-op. Refused by the ledger like any operation when it does not fit.
+   */
+  @InjectTransactionManager()
+  async adoptOperation(
+    instrumentId: string,
+    input: BeginOperationInput & { psp_operation_ids: string[] },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ operation: PaymentOperationRecord; created: boolean }> {
+    const begun = await this.beginOperation(instrumentId, input, { owner: "adoption", seconds: 60 }, sharedContext)
+    if (!begun.created) {
+      return begun
+    }
+    const { operation } = await this.finishOperation(input.idempotency_key, "succeeded", { psp_operation_ids: input.psp_operation_ids }, sharedContext)
+    return { operation, created: true }
   }
 
   /**
@@ -323,7 +432,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
     const { rows } = await knex.raw<{ rows: PaymentCallbackRecord[] }>(
       `INSERT INTO payment_callback (id, provider_id, dedup_key, psp_reference, verified, received_at, payload, instrument_id)
        VALUES (:id, :provider_id, :dedup_key, :psp_reference, :verified, :received_at, :payload::jsonb, :instrument_id)
-       ON CONFLICT (dedup_key) WHERE deleted_at IS NULL DO NOTHING
+       ON CONFLICT (provider_id, dedup_key) WHERE deleted_at IS NULL DO NOTHING
        RETURNING *`,
       {
         id: generateEntityId(undefined, "pcb"),
@@ -339,60 +448,93 @@ export default class PaymentLedgerModuleService extends MedusaService({
     if (rows[0]) {
       return { callback: rows[0], duplicate: false }
     }
-    const existing = await knex<PaymentCallbackRecord>("payment_callback").where({ dedup_key: input.dedup_key }).first()
+    const existing = await knex<PaymentCallbackRecord>("payment_callback")
+      .where({ provider_id: input.provider_id, dedup_key: input.dedup_key })
+      .whereNull("deleted_at")
+      .first()
     return { callback: found(existing, "payment callback", input.dedup_key), duplicate: true }
   }
 
-  /** Records what processing a callback did. The first outcome stays: a second call changes nothing. */
-  @InjectTransactionManager()
-  async markCallbackProcessed(
-    callbackId: string,
-    result: { outcome: string; instrument_id?: string | null },
-    @MedusaContext() sharedContext: Context = {}
-  ): Promise<PaymentCallbackRecord> {
-    const knex = transaction(sharedContext)
-    const [row] = await knex<PaymentCallbackRecord>("payment_callback")
-      .where({ id: callbackId })
-      .whereNull("processed_at")
-      .update({
-        outcome: result.outcome,
-        processed_at: knex.fn.now(),
-        ...(result.instrument_id ? { instrument_id: result.instrument_id } : {}),
-        updated_at: knex.fn.now(),
-      } as never)
-      .returning("*")
-    if (row) {
-      return row
-    }
-    return found(await knex<PaymentCallbackRecord>("payment_callback").where({ id: callbackId }).first(), "payment callback", callbackId)
-  }
-
   /**
-   * Appends a PSP status to the instrument's history and makes it the current `psp_status`.
-   * A status equal to the latest one is not appended again (callbacks repeat).
+   * Appends a PSP status to the instrument's history and makes it the current `psp_status`
+   * (a status equal to the latest one is not appended again: callbacks repeat). With `state`, the
+   * payment was read from the PSP: its state and the time of the read are kept for the poller.
    */
   @InjectTransactionManager()
   async appendPspStatus(
     instrumentId: string,
-    entry: { status: string; source: string; at?: Date },
+    entry: { status: string; source: string; state?: string; at?: Date },
     @MedusaContext() sharedContext: Context = {}
-  ): Promise<PaymentInstrumentRecord> {
+  ): Promise<void> {
     const knex = transaction(sharedContext)
-    const instrument = await lockInstrument(knex, instrumentId)
-    const history = instrument.psp_status_history ?? []
-    if (history.at(-1)?.status === entry.status) {
-      return instrument
-    }
     const appended: PspStatusEntry = { status: entry.status, source: entry.source, at: (entry.at ?? new Date()).toISOString() }
-    const [row] = await knex<PaymentInstrumentRecord>("payment_instrument")
-      .where({ id: instrumentId })
-      .update({
-        psp_status: entry.status,
-        psp_status_history: JSON.stringify([...history, appended]),
-        updated_at: knex.fn.now(),
-      } as never)
-      .returning("*")
-    return row
+    // one statement, no row lock held across round trips
+    await knex.raw(
+      `UPDATE payment_instrument
+          SET psp_status = :status,
+              psp_status_history = CASE WHEN psp_status IS DISTINCT FROM :status
+                                        THEN psp_status_history || :entry::jsonb ELSE psp_status_history END,
+              psp_state = COALESCE(:state, psp_state),
+              last_synced_at = CASE WHEN :state::text IS NULL THEN last_synced_at ELSE now() END,
+              updated_at = now()
+        WHERE id = :id AND deleted_at IS NULL`,
+      { id: instrumentId, status: entry.status, entry: JSON.stringify([appended]), state: entry.state ?? null }
+    )
+  }
+
+  /**
+   * Asks for one sync of the instrument with its PSP. True when no request was waiting (the
+   * caller starts one); false when one is, which then covers this hint too.
+   */
+  @InjectTransactionManager()
+  async requestSync(instrumentId: string, source: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const knex = transaction(sharedContext)
+    const { rows } = await knex.raw<{ rows: { inserted: boolean }[] }>(
+      `INSERT INTO payment_sync_request (id, instrument_id, requested_at, source)
+       VALUES (:id, :instrument_id, clock_timestamp(), :source)
+       ON CONFLICT (instrument_id) WHERE deleted_at IS NULL
+       DO UPDATE SET requested_at = clock_timestamp(), generation = payment_sync_request.generation + 1,
+                     source = excluded.source, updated_at = now()
+       RETURNING (xmax = 0) AS inserted`,
+      { id: generateEntityId(undefined, "psync"), instrument_id: instrumentId, source }
+    )
+    return Boolean(rows[0]?.inserted)
+  }
+
+  /** The generation of the sync request waiting for the instrument (how many hints it stands for); null when none waits. */
+  @InjectManager()
+  async syncRequestGeneration(instrumentId: string, @MedusaContext() sharedContext: Context = {}): Promise<number | null> {
+    const row = await connection(sharedContext)("payment_sync_request").where({ instrument_id: instrumentId }).whereNull("deleted_at").first()
+    return row ? Number(row.generation) : null
+  }
+
+  /**
+   * A sync that answered the request as it stood at `generation` is done: the request is removed
+   * unless another hint renewed it meanwhile. True when one did: the caller syncs once more.
+   */
+  @InjectTransactionManager()
+  async finishSync(instrumentId: string, generation: number, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const knex = transaction(sharedContext)
+    await knex("payment_sync_request").where({ instrument_id: instrumentId }).where("generation", "<=", generation).delete()
+    const waiting = await knex("payment_sync_request").where({ instrument_id: instrumentId }).whereNull("deleted_at").first()
+    return Boolean(waiting)
+  }
+
+  /** The callbacks of an instrument received before `before` and not processed yet are processed, with this outcome. */
+  @InjectTransactionManager()
+  async markCallbacksProcessed(
+    instrumentId: string,
+    before: Date,
+    outcome: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<number> {
+    const knex = transaction(sharedContext)
+    return knex("payment_callback")
+      .where({ instrument_id: instrumentId })
+      .whereNull("processed_at")
+      .whereNull("deleted_at")
+      .where("received_at", "<=", before)
+      .update({ outcome, processed_at: knex.fn.now(), updated_at: knex.fn.now() })
   }
 
   /** The instrument, its operations (oldest first), its callbacks and the ledger they stand for. */
@@ -443,8 +585,9 @@ export default class PaymentLedgerModuleService extends MedusaService({
       // the one being recorded right now first, then the oldest
       .orderByRaw(`(medusa_record_id = '${RECORDING}') DESC NULLS LAST, completed_at, id`)
       .limit(1)
+      // wait for a concurrent claimer rather than skip its row: a skipped row looked unclaimable
+      // and made the caller capture again at the PSP
       .forUpdate()
-      .skipLocked()
     if (input.operation_key) {
       candidate.where({ idempotency_key: input.operation_key })
     } else {
@@ -460,14 +603,25 @@ export default class PaymentLedgerModuleService extends MedusaService({
   /**
    * Marks a succeeded operation as being recorded in Medusa right now, so that one recorder at a
    * time (workflow, callback, job) asks Medusa to record it. False when it is recorded or being
-   * recorded already. A reservation older than the reconcile delay counts as abandoned.
+   * recorded already. A reservation older than `staleAfterSeconds` was left by a crashed recorder
+   * and is taken over.
    */
   @InjectTransactionManager()
-  async reserveForRecording(operationId: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+  async reserveForRecording(
+    operationId: string,
+    staleAfterSeconds = RECORDING_STALE_AFTER_SECONDS,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
     const knex = transaction(sharedContext)
     const rows = await knex("payment_operation")
       .where({ id: operationId, status: "succeeded" })
-      .whereNull("medusa_record_id")
+      .where((open) =>
+        open
+          .whereNull("medusa_record_id")
+          .orWhere((stale) =>
+            stale.where("medusa_record_id", RECORDING).where("updated_at", "<", knex.raw("now() - make_interval(secs => ?)", [staleAfterSeconds]))
+          )
+      )
       .update({ medusa_record_id: RECORDING, updated_at: knex.fn.now() })
       .returning("id")
     return rows.length > 0
@@ -487,23 +641,31 @@ export default class PaymentLedgerModuleService extends MedusaService({
   }
 
   /**
-   * Work the reconcile job settles: operations still requested/pending, succeeded captures and
-   * refunds not yet recorded in Medusa, and callbacks not processed, each older than `olderThan`.
+   * Work the reconcile job settles, each older than `olderThan`: open operations nobody holds a
+   * live lease on, succeeded captures and refunds not yet recorded in Medusa, and the payments to
+   * read from the PSP again.
    */
   @InjectManager()
   async listUnsettledWork(
     olderThan: Date,
+    pollForHours: number,
     @MedusaContext() sharedContext: Context = {}
   ): Promise<{
     operations: PaymentOperationRecord[]
     unrecorded: PaymentOperationRecord[]
     /** assigned to a Medusa Capture/Refund in the last day: the job checks that record still exists */
     recentlyRecorded: PaymentOperationRecord[]
-    callbacks: PaymentCallbackRecord[]
+    /** instruments to sync with their PSP */
+    syncs: string[]
   }> {
     const knex = connection(sharedContext)
+    // an operation in flight under a live lease belongs to its worker; an expired lease was abandoned
     const operations = await knex<PaymentOperationRecord>("payment_operation")
-      .whereIn("status", ["requested", "pending"])
+      .where((open) =>
+        open
+          .whereIn("status", ["unknown", "accepted"])
+          .orWhere((requested) => requested.where({ status: "requested" }).where((lease) => lease.whereNull("lease_expires_at").orWhere("lease_expires_at", "<", knex.fn.now())))
+      )
       .where("updated_at", "<", olderThan)
       .whereNull("deleted_at")
       .orderBy("created_at")
@@ -522,13 +684,38 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .where("updated_at", "<", olderThan)
       .where("updated_at", ">", new Date(olderThan.getTime() - 24 * 3600 * 1000))
       .whereNull("deleted_at")
-    const callbacks = await knex<PaymentCallbackRecord>("payment_callback")
+    // payments to read from the PSP: a sync asked for and not done (its event lost), a callback
+    // never processed, and payments the PSP may still decide on (the shopper may have approved and
+    // never come back, every callback dropped): polled less often as they age, for `pollForHours`
+    const requested = await knex("payment_sync_request").select("instrument_id").where("requested_at", "<", olderThan).whereNull("deleted_at")
+    const unprocessed = await knex("payment_callback")
+      .distinct("instrument_id")
       .whereNull("processed_at")
       .whereNotNull("instrument_id")
       .where("received_at", "<", olderThan)
       .whereNull("deleted_at")
-      .orderBy("received_at")
-    return { operations, unrecorded, recentlyRecorded, callbacks }
+    const undecided = await knex("payment_instrument")
+      .select("id as instrument_id")
+      .whereNotNull("psp_reference")
+      .whereNull("payment_id")
+      .whereNull("deleted_at")
+      .where("origin", "token")
+      .where("authorized_amount", "0")
+      .where((state) => state.whereNull("psp_state").orWhereIn("psp_state", ["awaiting_shopper", "held"]))
+      .where("created_at", ">", new Date(Date.now() - pollForHours * 3600 * 1000))
+      .where("created_at", "<", olderThan)
+      .where((due) =>
+        due
+          .whereNull("last_synced_at")
+          // every tenth of the payment's age, at least as long as the reconcile delay
+          .orWhereRaw("last_synced_at < now() - greatest(now() - created_at, ?::interval * 10) / 10", [
+            `${Math.max(1, Math.round((Date.now() - olderThan.getTime()) / 1000))} seconds`,
+          ])
+      )
+      .orderBy("created_at", "desc")
+      .limit(500)
+    const syncs = [...new Set([...requested, ...unprocessed, ...undecided].map((row: { instrument_id: string }) => row.instrument_id))]
+    return { operations, unrecorded, recentlyRecorded, syncs }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */
@@ -539,6 +726,20 @@ export default class PaymentLedgerModuleService extends MedusaService({
   ): Promise<PaymentInstrumentRecord | null> {
     const row = await connection(sharedContext)<PaymentInstrumentRecord>("payment_instrument")
       .where({ payment_session_id: paymentSessionId })
+      .whereNull("deleted_at")
+      .first()
+    return row ?? null
+  }
+
+  /** The instrument our merchant reference names, for one provider, if any. */
+  @InjectManager()
+  async findInstrumentByMerchantReference(
+    providerId: string,
+    merchantReference: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PaymentInstrumentRecord | null> {
+    const row = await connection(sharedContext)<PaymentInstrumentRecord>("payment_instrument")
+      .where({ provider_id: providerId, merchant_reference: merchantReference })
       .whereNull("deleted_at")
       .first()
     return row ?? null
@@ -589,8 +790,10 @@ function jsonColumns<T extends Record<string, unknown>>(columns: T, json: (keyof
   )
 }
 
-function pspIds(details: OperationPspIds): Partial<OperationPspIds> {
-  return Object.fromEntries(Object.entries({ psp_operation_id: details.psp_operation_id, psp_request_id: details.psp_request_id }).filter(([, v]) => v != null))
+function pspIds(operation: PaymentOperationRecord, details: OperationPspIds): Record<string, unknown> {
+  const known = operation.psp_operation_ids ?? []
+  const added = (details.psp_operation_ids ?? []).filter((id) => !known.includes(id))
+  return added.length ? { psp_operation_ids: JSON.stringify([...known, ...added]) } : {}
 }
 
 async function lockInstrument(knex: Knex.Transaction, instrumentId: string): Promise<PaymentInstrumentRecord> {
@@ -621,12 +824,7 @@ function operationsOf(knex: Knex, instrumentId: string): Promise<PaymentOperatio
     .orderBy([{ column: "created_at" }, { column: "id" }])
 }
 
-async function replayOperation(
-  knex: Knex.Transaction,
-  operation: PaymentOperationRecord,
-  instrumentId: string,
-  kind: OperationKind
-): Promise<PaymentOperationRecord> {
+function replayOperation(operation: PaymentOperationRecord, instrumentId: string, kind: OperationKind): PaymentOperationRecord {
   if (operation.instrument_id !== instrumentId) {
     throw new MedusaError(
       MedusaError.Types.CONFLICT,
@@ -635,9 +833,6 @@ async function replayOperation(
   }
   if (operation.kind !== kind) {
     throw new IdempotencyKeyConflictError(operation.idempotency_key, operation.kind, kind)
-  }
-  if (operation.status === "requested" || operation.status === "pending") {
-    return updateOperation(knex, operation.id, { attempts: knex.raw("attempts + 1") })
   }
   return operation
 }

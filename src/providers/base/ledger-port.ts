@@ -6,6 +6,7 @@
  * application container at call time (it is registered by the time Medusa calls a provider).
  */
 import { container } from "@medusajs/framework"
+import type { PspPayment } from "../../connectors/types"
 import type { CheckoutLine } from "../../lifecycle/order-lines"
 import type { MinorUnits } from "../../lifecycle/money"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../../modules/payment-ledger"
@@ -31,10 +32,12 @@ export function pspLedger(providerId: string) {
       currency: string
       amount: MinorUnits
       lines: CheckoutLine[]
+      merchantReference: string
     }): Promise<{ id: string }> {
       const { instrument } = await service.openInstrument({
         provider_id: providerId,
         payment_session_id: input.sessionId,
+        merchant_reference: input.merchantReference,
         currency_code: input.currency,
         amount: input.amount,
         origin: "token",
@@ -52,16 +55,16 @@ export function pspLedger(providerId: string) {
       return { id: instrument.id }
     },
 
-    async attachPspReference(instrumentId: string, pspReference: string, pspStatus: string): Promise<void> {
+    async attachPspReference(instrumentId: string, pspReference: string, payment: PspPayment): Promise<void> {
       await service.setInstrumentReferences(instrumentId, { psp_reference: pspReference })
-      await service.appendPspStatus(instrumentId, { status: pspStatus, source: "create" })
+      await service.appendPspStatus(instrumentId, { status: payment.rawStatus, source: "create", state: payment.state })
     },
 
-    /** Appends to the PSP status history of the instrument holding `pspReference`, when there is one. */
-    async recordPspStatus(pspReference: string, status: string, source: string): Promise<void> {
+    /** Keeps what the PSP said about the payment of `pspReference` in its instrument's history. */
+    async recordPspStatus(pspReference: string, payment: PspPayment, source: string): Promise<void> {
       const instrument = await service.findInstrumentByPspReference(providerId, pspReference)
       if (instrument) {
-        await service.appendPspStatus(instrument.id, { status, source })
+        await service.appendPspStatus(instrument.id, { status: payment.rawStatus, source, state: payment.state })
       }
     },
   }

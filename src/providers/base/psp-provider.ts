@@ -41,24 +41,21 @@ import type {
 import type { z } from "zod"
 import { PspError } from "../../connectors/errors"
 import type { Connector, PspPayment } from "../../connectors/types"
+import { operationKey } from "../../lifecycle/keys"
 import { LedgerError } from "../../lifecycle/ledger"
 import { toMinorUnits } from "../../lifecycle/money"
-import type { CheckoutLine } from "../../lifecycle/order-lines"
 import { sessionStatusFor } from "../../lifecycle/payment-state"
+import { newLease, runMoneyOperation, type OperationContext } from "../../settlement"
+import { checkoutRequest, openCheckout } from "./checkout"
 import { ledgerService, pspLedger } from "./ledger-port"
-import { runMoneyOperation, settleUnknownOperations, type OperationContext } from "./operations"
+import { recordOrRunForMedusa } from "./medusa-records"
 import {
   fillUrlTemplate,
   parseProviderOptions,
   type BaseProviderOptions,
 } from "./options"
 import { registerConnector } from "./registry"
-import {
-  checkoutDataSchema,
-  deserializeLine,
-  pspSessionDataSchema,
-  type PspSessionData,
-} from "./session-data"
+import { pspSessionDataSchema, type PspSessionData } from "./session-data"
 
 type ProviderClass<TOptions> = {
   identifier: string
@@ -150,50 +147,17 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
   }
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
-    const currency = input.currency_code.toLowerCase()
-    const amount = toMinorUnits(input.amount, currency)
-    const sessionId = String(input.data?.session_id ?? input.context?.idempotency_key ?? "")
-    if (!sessionId) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.pspDisplayName}: no payment session id`)
-    }
-
-    const checkout = checkoutDataSchema.safeParse(input.data?.checkout)
-    const lines: CheckoutLine[] = checkout.success
-      ? checkout.data.lines.map(deserializeLine)
-      : [{ reference: "payment", description: "Order payment", kind: "product", quantity: 1, totalAmount: amount, vatRate: "0" }]
-    const linesTotal = lines.reduce((sum, line) => sum + line.totalAmount, 0n)
-    if (linesTotal !== amount) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `${this.pspDisplayName}: the cart's lines add up to ${linesTotal} but the session amount is ${amount} (minor units); refresh the cart and create the session again`
-      )
-    }
-    const cartId = checkout.success ? checkout.data.cart_id : sessionId
-
-    const ledger = pspLedger(this.providerId)
-    const instrument = await ledger.openInstrument({
-      sessionId,
-      currency,
-      amount,
-      lines,
-    })
     try {
-      const created = await this.connector.createCheckout({
-        key: sessionId,
-        orderReference: cartId,
-        currency,
-        amount,
-        lines,
-        ...(checkout.success ? { customer: checkout.data.customer } : {}),
-        returnUrls: this.returnUrls(input.data?.return_url, { cart_id: cartId, session_id: sessionId }),
+      const request = checkoutRequest(input, this.connector, this.pspDisplayName)
+      const created = await openCheckout(this.providerId, this.connector, request, {
+        returnUrls: this.returnUrls(input.data?.return_url, { cart_id: request.cartId, session_id: request.sessionId }),
         callbackUrl: this.callbackUrl(),
       })
-      await ledger.attachPspReference(instrument.id, created.pspReference, created.payment.rawStatus)
       const data: PspSessionData & Record<string, unknown> = {
-        session_id: sessionId,
+        session_id: request.sessionId,
         psp_reference: created.pspReference,
-        currency_code: currency,
-        amount: amount.toString(),
+        currency_code: request.currency,
+        amount: request.amount.toString(),
         ...this.snapshotData(created.payment),
         redirect_url: created.redirectUrl,
       }
@@ -238,9 +202,11 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
   /** The PSP authorized the payment: record it in the instrument's ledger (idempotent per session). */
   private async journalAuthorization(session: PspSessionData): Promise<void> {
     const { ledger, instrument } = await this.operationContext(session)
-    const key = `authorize:${session.session_id}`
-    await ledger.beginOperation(instrument.id, { idempotency_key: key, kind: "authorize", origin: key })
-    await ledger.completeOperation(key)
+    const key = operationKey({ kind: "authorize", source: "session", id: session.session_id, instrumentId: instrument.id })
+    const { operation } = await ledger.beginOperation(instrument.id, { idempotency_key: key, kind: "authorize", origin: `session:${session.session_id}` }, newLease(ledger))
+    if (operation.status !== "succeeded") {
+      await ledger.completeOperation(key)
+    }
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
@@ -280,12 +246,11 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     const session = parsed.data
     try {
       const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
-      if (payment.state !== "rejected" && payment.state !== "canceled" && payment.capturedAmount === 0n) {
-        const canceled = await this.connector.cancel(session.psp_reference, {
-          key: `delete-${session.session_id}`,
-          currency: session.currency_code,
-        })
-        await pspLedger(this.providerId).recordPspStatus(session.psp_reference, canceled.rawStatus, "session deleted")
+      if (payment.state !== "rejected" && payment.state !== "canceled" && payment.capturedAmount === 0n && this.connector.capabilities.cancel !== "none") {
+        const canceled = await this.connector.cancel(session.psp_reference, { key: `delete:${session.session_id}`, currency: session.currency_code })
+        if (canceled.payment) {
+          await pspLedger(this.providerId).recordPspStatus(session.psp_reference, canceled.payment, "session deleted")
+        }
       }
     } catch (error) {
       // the PSP expires unfinished payments on its own (time to live); never block the cart on it
@@ -296,7 +261,7 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     return { data: input.data ?? {} }
   }
 
-  /** The instrument of a session, with what runMoneyOperation needs. */
+  /** The instrument of a session, with what settlement needs. */
   protected async operationContext(session: PspSessionData): Promise<OperationContext> {
     const ledger = ledgerService()
     const instrument = await ledger.findInstrumentBySession(session.session_id)
@@ -309,52 +274,31 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
   /**
    * Medusa asks for a capture (admin button, or the plugin recording a capture it already made)
    * under the id of the Capture row it just created, with no amount: the amount is read from
-   * that row. A capture the plugin already made at the PSP for this amount is adopted; an
-   * unknown earlier attempt is settled first (Medusa retries with a new key, medusajs/medusa#16292);
-   * only then is the PSP asked, under the Capture id.
+   * that row (medusa-records.ts says the rest).
    */
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const session = this.sessionData(input.data)
     const medusaId = String(input.context?.idempotency_key ?? "")
-    const amount = await this.medusaCaptureAmount(medusaId, session.currency_code)
-    const payment = await this.recordOrRun(session, "capture", medusaId, amount)
-    return { data: { ...input.data, ...this.snapshotData(payment) } }
+    try {
+      const amount = await this.medusaCaptureAmount(medusaId, session.currency_code)
+      await recordOrRunForMedusa(await this.operationContext(session), "capture", medusaId, amount, this.pspDisplayName)
+    } catch (error) {
+      throw this.asMedusaError(error)
+    }
+    return { data: { ...input.data, psp_status: session.psp_status } }
   }
 
   /** Like capturePayment, for refunds: Medusa passes the amount and the Refund id. */
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
     const session = this.sessionData(input.data)
     const medusaId = String(input.context?.idempotency_key ?? "")
-    const payment = await this.recordOrRun(session, "refund", medusaId, toMinorUnits(input.amount, session.currency_code))
-    return { data: { ...input.data, ...this.snapshotData(payment) } }
-  }
-
-  private async recordOrRun(session: PspSessionData, kind: "capture" | "refund", medusaId: string, amount: bigint): Promise<PspPayment> {
-    if (!medusaId) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.pspDisplayName}: Medusa passed no ${kind} id`)
-    }
-    const context = await this.operationContext(session)
-    const claim = () =>
-      context.ledger.claimOperationForMedusaRecord({ instrument_id: context.instrument.id, kind, amount, medusa_record_id: medusaId })
     try {
-      if (!(await claim())) {
-        const { operations } = await context.ledger.getInstrumentWithHistory(context.instrument.id)
-        await settleUnknownOperations(context, operations.filter((operation) => operation.kind === kind))
-        if (!(await claim())) {
-          try {
-            // made for this Medusa record from the start, so no other recorder takes it
-            await runMoneyOperation(context, { kind, key: medusaId, origin: `admin:${medusaId}`, amount, medusaRecordId: medusaId })
-          } catch (error) {
-            // Medusa deletes its Capture/Refund when this throws: whatever the PSP did must stay recordable
-            await context.ledger.releaseMedusaRecord({ idempotency_key: medusaId, medusa_record_id: medusaId })
-            throw error
-          }
-        }
-      }
-      return await this.connector.getPayment(session.psp_reference, session.currency_code)
+      const amount = toMinorUnits(input.amount, session.currency_code)
+      await recordOrRunForMedusa(await this.operationContext(session), "refund", medusaId, amount, this.pspDisplayName)
     } catch (error) {
       throw this.asMedusaError(error)
     }
+    return { data: { ...input.data } }
   }
 
   private async medusaCaptureAmount(captureId: string, currency: string): Promise<bigint> {
@@ -376,10 +320,10 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     const session = parsed.data
     try {
       const context = await this.operationContext(session)
-      const key = `cancel:${String(input.context?.idempotency_key ?? session.session_id)}`
-      await runMoneyOperation(context, { kind: "cancel", key, origin: key })
-      const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
-      return { data: { ...input.data, ...this.snapshotData(payment) } }
+      const id = String(input.context?.idempotency_key ?? session.session_id)
+      const key = operationKey({ kind: "cancel", source: "medusa", id, instrumentId: context.instrument.id })
+      await runMoneyOperation(context, { kind: "cancel", key, origin: `medusa:${id}` })
+      return { data: { ...input.data } }
     } catch (error) {
       throw this.asMedusaError(error)
     }
@@ -401,7 +345,7 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
   protected async fetchAndRecord(session: PspSessionData, source: string): Promise<PspPayment> {
     try {
       const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
-      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment.rawStatus, source)
+      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment, source)
       return payment
     } catch (error) {
       throw this.asMedusaError(error)

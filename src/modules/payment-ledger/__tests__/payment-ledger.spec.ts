@@ -13,6 +13,8 @@ import type PaymentLedgerModuleService from "../service"
 
 jest.setTimeout(60 * 1000)
 
+const LEASE = { owner: "test-worker", seconds: 60 }
+
 const twoShirts = [
   { id: "item_shirt", quantity: 2, unitAmount: 2500n },
   { id: "item_shipping", quantity: 1, unitAmount: 500n },
@@ -80,7 +82,7 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
 
       it("refuses to settle on an instrument whose stored amounts disagree with its operations", async () => {
         const instrument = await openAuthorized()
-        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n })
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n }, LEASE)
         await service.updatePaymentInstruments({ id: instrument.id, captured_amount: "700" })
         await expect(service.completeOperation("capt_1")).rejects.toThrow(/inconsistent: captured differs from the sum of settled captures/)
       })
@@ -99,8 +101,9 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         const instrument = await openAuthorized()
         await service.appendPspStatus(instrument.id, { status: "FROZEN", source: "callback", at: new Date("2026-01-01T00:00:00Z") })
         await service.appendPspStatus(instrument.id, { status: "FROZEN", source: "fetch" })
-        const updated = await service.appendPspStatus(instrument.id, { status: "ACCEPTED", source: "fetch", at: new Date("2026-01-01T00:01:00Z") })
-        expect(updated.psp_status).toBe("ACCEPTED")
+        await service.appendPspStatus(instrument.id, { status: "ACCEPTED", source: "fetch", state: "authorized", at: new Date("2026-01-01T00:01:00Z") })
+        const { instrument: updated } = await service.getInstrumentWithHistory(instrument.id)
+        expect(updated).toMatchObject({ psp_status: "ACCEPTED", psp_state: "authorized", last_synced_at: expect.any(Date) })
         expect(updated.psp_status_history).toEqual([
           { status: "FROZEN", source: "callback", at: "2026-01-01T00:00:00.000Z" },
           { status: "ACCEPTED", source: "fetch", at: "2026-01-01T00:01:00.000Z" },
@@ -119,10 +122,10 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
           { idempotency_key: "ref_2", kind: "refund" as const, lines: [{ id: "item_shirt", quantity: 1 }] },
         ]
         for (const step of steps) {
-          const { operation, created } = await service.beginOperation(token.id, step)
+          const { operation, created } = await service.beginOperation(token.id, step, LEASE)
           expect(created).toBe(true)
           expect(operation.status).toBe("requested")
-          await service.completeOperation(step.idempotency_key, { psp_operation_id: `psp-${step.idempotency_key}` })
+          await service.completeOperation(step.idempotency_key, { psp_operation_ids: [`psp-${step.idempotency_key}`] })
         }
         const { instrument, operations, ledger } = await service.getInstrumentWithHistory(token.id)
         expect(instrument).toMatchObject({
@@ -140,64 +143,64 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
           ["ref_1", "2500", "succeeded"],
           ["ref_2", "2500", "succeeded"],
         ])
-        expect(operations[1]).toMatchObject({ psp_operation_id: "psp-capt_1", completed_at: expect.any(Date), attempts: 1 })
+        expect(operations[1]).toMatchObject({ psp_operation_ids: ["psp-capt_1"], completed_at: expect.any(Date), attempts: 1, lease_owner: null })
         expect(ledger.refunded).toBe(5000n)
       })
 
       it("returns the existing operation for a repeated key, whatever the body", async () => {
         const instrument = await openAuthorized()
-        const first = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n })
-        const again = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 5000n })
+        const first = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n }, LEASE)
+        const again = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 5000n }, LEASE)
         expect(again.created).toBe(false)
-        expect(again.operation).toMatchObject({ id: first.operation.id, amount: "1000", attempts: 2 })
+        expect(again.operation).toMatchObject({ id: first.operation.id, amount: "1000", attempts: 1, lease_owner: LEASE.owner })
         await service.completeOperation("capt_1")
-        const done = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1n })
-        expect(done.operation).toMatchObject({ id: first.operation.id, status: "succeeded", attempts: 2 })
-        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "refund" })).rejects.toThrow(
+        const done = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1n }, LEASE)
+        expect(done.operation).toMatchObject({ id: first.operation.id, status: "succeeded", attempts: 1, lease_owner: null })
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "refund" }, LEASE)).rejects.toThrow(
           IdempotencyKeyConflictError
         )
         const other = await openAuthorized("payses_2")
-        await expect(service.beginOperation(other.id, { idempotency_key: "capt_1", kind: "capture" })).rejects.toThrow(
+        await expect(service.beginOperation(other.id, { idempotency_key: "capt_1", kind: "capture" }, LEASE)).rejects.toThrow(
           /belongs to an operation on another instrument/
         )
       })
 
       it("holds in-flight amounts, rejects over-capture and over-refund, and releases failed operations", async () => {
         const instrument = await openAuthorized()
-        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 4000n })
-        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 2000n })).rejects.toThrow(
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 4000n }, LEASE)
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 2000n }, LEASE)).rejects.toThrow(
           OverCaptureError
         )
-        await expect(service.beginOperation(instrument.id, { idempotency_key: "ref_1", kind: "refund", amount: 1n })).rejects.toThrow(
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "ref_1", kind: "refund", amount: 1n }, LEASE)).rejects.toThrow(
           OverRefundError
         )
-        const pending = await service.markOperationPending("capt_1", { psp_request_id: "req-1", error: { code: "timeout", message: "no answer in 30s" } })
-        expect(pending).toMatchObject({ status: "pending", psp_request_id: "req-1", error: { code: "timeout" } })
+        const unknown = await service.markOperationUnknown("capt_1", { owner: LEASE.owner, error: { code: "timeout", message: "no answer in 30s" } })
+        expect(unknown).toMatchObject({ status: "unknown", lease_owner: null, error: { code: "timeout" } })
         const failed = await service.failOperation("capt_1", { error: { code: "declined", message: "PSP refused the capture" } })
         expect(failed).toMatchObject({ status: "failed", error: { code: "declined", message: "PSP refused the capture" } })
         await expect(service.completeOperation("capt_1")).rejects.toThrow(InstrumentStateError)
-        expect(await service.markOperationPending("capt_1")).toMatchObject({ status: "failed" })
-        const retried = await service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 5500n })
+        expect(await service.markOperationUnknown("capt_1", { owner: LEASE.owner, error: { code: "x", message: "late" } })).toMatchObject({ status: "failed" })
+        const retried = await service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 5500n }, LEASE)
         expect(retried.created).toBe(true)
         await service.completeOperation("capt_2")
         await expect(service.failOperation("capt_2", { error: { code: "x", message: "late" } })).rejects.toThrow(InstrumentStateError)
         const { instrument: stored } = await service.getInstrumentWithHistory(instrument.id)
         expect(stored).toMatchObject({ state: "captured", captured_amount: "5500" })
         await expect(
-          service.beginOperation(instrument.id, { idempotency_key: "ref_9", kind: "refund", lines: [{ id: "item_shirt", quantity: 3 }] })
+          service.beginOperation(instrument.id, { idempotency_key: "ref_9", kind: "refund", lines: [{ id: "item_shirt", quantity: 3 }] }, LEASE)
         ).rejects.toThrow(LineQuantityExceededError)
-        await expect(service.beginOperation("pinst_missing", { idempotency_key: "k", kind: "capture" })).rejects.toThrow(/No payment instrument/)
+        await expect(service.beginOperation("pinst_missing", { idempotency_key: "k", kind: "capture" }, LEASE)).rejects.toThrow(/No payment instrument/)
       })
 
       it("a cancel voids what is uncaptured and closes the instrument", async () => {
         const instrument = await openAuthorized()
-        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", lines: [{ id: "item_shirt", quantity: 1 }] })
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", lines: [{ id: "item_shirt", quantity: 1 }] }, LEASE)
         await service.completeOperation("capt_1")
-        const { operation } = await service.beginOperation(instrument.id, { idempotency_key: "pay_1:cancel", kind: "cancel" })
+        const { operation } = await service.beginOperation(instrument.id, { idempotency_key: "pay_1:cancel", kind: "cancel" }, LEASE)
         expect(operation).toMatchObject({ effect: "void", amount: "3000", lines: [{ id: "item_shirt", quantity: 1 }, { id: "item_shipping", quantity: 1 }] })
         const { instrument: canceled } = await service.completeOperation("pay_1:cancel")
         expect(canceled).toMatchObject({ closed: true, canceled_amount: "3000", state: "captured" })
-        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 1n })).rejects.toThrow(
+        await expect(service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 1n }, LEASE)).rejects.toThrow(
           InstrumentClosedError
         )
       })
@@ -206,7 +209,7 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         const instrument = await openAuthorized()
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, index) =>
-            service.beginOperation(instrument.id, { idempotency_key: "capt_race", kind: "capture", amount: BigInt(100 + index) })
+            service.beginOperation(instrument.id, { idempotency_key: "capt_race", kind: "capture", amount: BigInt(100 + index) }, LEASE)
           )
         )
         const ids = new Set(results.map((result) => result.operation.id))
@@ -214,7 +217,7 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         expect(results.filter((result) => result.created)).toHaveLength(1)
         const rows = await service.listPaymentOperations({ idempotency_key: "capt_race" })
         expect(rows).toHaveLength(1)
-        expect(rows[0]).toMatchObject({ attempts: 20 })
+        expect(rows[0]).toMatchObject({ attempts: 1 })
         const winner = results.find((result) => result.created)!.operation
         expect(results.every((result) => result.operation.amount === winner.amount)).toBe(true)
       })
@@ -223,13 +226,66 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         const instrument = await openAuthorized()
         const settled = await Promise.allSettled(
           Array.from({ length: 20 }, (_, index) =>
-            service.beginOperation(instrument.id, { idempotency_key: `capt_${index}`, kind: "capture", amount: 1000n })
+            service.beginOperation(instrument.id, { idempotency_key: `capt_${index}`, kind: "capture", amount: 1000n }, LEASE)
           )
         )
         expect(settled.filter((result) => result.status === "fulfilled")).toHaveLength(5)
         for (const result of settled.filter((result) => result.status === "rejected")) {
           expect((result as PromiseRejectedResult).reason).toBeInstanceOf(OverCaptureError)
         }
+      })
+    })
+
+    describe("leases, late failures, adoption", () => {
+      it("only one worker holds an operation's lease; an unknown or expired one can be taken over once", async () => {
+        const instrument = await openAuthorized()
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n }, LEASE)
+        // the first caller holds a live lease: nobody else may call the PSP
+        expect(await service.acquireLease("capt_1", { owner: "other", seconds: 60 })).toBeNull()
+        await service.markOperationUnknown("capt_1", { owner: LEASE.owner, error: { code: "timeout", message: "no answer" } })
+        const takers = await Promise.all(Array.from({ length: 10 }, (_, index) => service.acquireLease("capt_1", { owner: `w${index}`, seconds: 60 })))
+        const winners = takers.filter((row) => row !== null)
+        expect(winners).toHaveLength(1)
+        expect(winners[0]).toMatchObject({ status: "unknown", attempts: 2 })
+        // a lease that ran out (its worker crashed) is taken over
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 1000n }, { owner: "crashed", seconds: 0 })
+        expect(await service.acquireLease("capt_2", { owner: "rescuer", seconds: 60 })).toMatchObject({ lease_owner: "rescuer" })
+        // only the holder may declare the outcome unknown
+        expect(await service.markOperationUnknown("capt_2", { owner: "crashed", error: { code: "x", message: "late" } })).toMatchObject({ status: "requested", lease_owner: "rescuer" })
+      })
+
+      it("an accepted capture that fails later lapses: nothing captured, the amount no longer capturable, the reason kept", async () => {
+        const instrument = await openAuthorized()
+        await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", lines: [{ id: "item_shirt", quantity: 1 }] }, LEASE)
+        expect(await service.acceptOperation("capt_1", { psp_operation_ids: ["ful_1"] })).toMatchObject({ status: "accepted", psp_operation_ids: ["ful_1"] })
+        const { operation, instrument: lapsed } = await service.lapseOperation("capt_1", { error: { code: "failed_capture", message: "authorization expired" } })
+        expect(operation).toMatchObject({ status: "lapsed", error: { code: "failed_capture" } })
+        expect(lapsed).toMatchObject({ captured_amount: "0", canceled_amount: "2500", reconcile_issue: expect.stringMatching(/lapsed: authorization expired/) })
+        expect(lapsed.lines[0]).toMatchObject({ id: "item_shirt", captured: 0, canceled: 1 })
+        await expect(service.completeOperation("capt_1")).rejects.toThrow(InstrumentStateError)
+      })
+
+      it("adopts a movement the PSP made on its own once, under the PSP's id", async () => {
+        const instrument = await openAuthorized()
+        const input = { idempotency_key: "capture:psp:act_1:x", kind: "capture" as const, amount: 1500n, psp_operation_ids: ["act_1"] }
+        const first = await service.adoptOperation(instrument.id, input)
+        const again = await service.adoptOperation(instrument.id, input)
+        expect([first.created, again.created]).toEqual([true, false])
+        expect(again.operation).toMatchObject({ status: "succeeded", psp_operation_ids: ["act_1"] })
+        expect((await service.getInstrumentWithHistory(instrument.id)).instrument.captured_amount).toBe("1500")
+      })
+
+      it("coalesces sync requests: one waits per instrument, and a hint during a sync asks for one more", async () => {
+        const instrument = await openAuthorized()
+        const first = await Promise.all(Array.from({ length: 10 }, () => service.requestSync(instrument.id, "callback")))
+        expect(first.filter(Boolean)).toHaveLength(1)
+        const seen = (await service.syncRequestGeneration(instrument.id))!
+        expect(await service.finishSync(instrument.id, seen)).toBe(false)
+        expect(await service.syncRequestGeneration(instrument.id)).toBeNull()
+        await service.requestSync(instrument.id, "callback")
+        const during = (await service.syncRequestGeneration(instrument.id))!
+        await service.requestSync(instrument.id, "ping") // arrives while that sync runs
+        expect(await service.finishSync(instrument.id, during)).toBe(true)
       })
     })
 
@@ -250,15 +306,24 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         expect(again).toEqual({ callback: first.callback, duplicate: true })
       })
 
-      it("marks a callback processed once, linking it to its instrument", async () => {
+      it("marks an instrument's callbacks processed up to a time, once", async () => {
         const instrument = await openAuthorized()
-        const { callback: stored } = await service.recordCallback(callback)
-        const processed = await service.markCallbackProcessed(stored.id, { outcome: "applied", instrument_id: instrument.id })
-        expect(processed).toMatchObject({ outcome: "applied", processed_at: expect.any(Date), instrument_id: instrument.id })
-        const second = await service.markCallbackProcessed(stored.id, { outcome: "ignored: duplicate" })
-        expect(second.outcome).toBe("applied")
+        const { callback: stored } = await service.recordCallback({ ...callback, instrument_id: instrument.id, received_at: new Date("2026-01-01T00:00:00Z") })
+        await service.recordCallback({ ...callback, dedup_key: "later", instrument_id: instrument.id, received_at: new Date("2026-01-01T00:05:00Z") })
+        expect(await service.markCallbacksProcessed(instrument.id, new Date("2026-01-01T00:01:00Z"), "applied")).toBe(1)
+        expect(await service.markCallbacksProcessed(instrument.id, new Date("2026-01-01T00:01:00Z"), "again")).toBe(0)
         const { callbacks } = await service.getInstrumentWithHistory(instrument.id)
-        expect(callbacks.map((entry) => entry.id)).toEqual([stored.id])
+        expect(callbacks.map((entry) => [entry.id === stored.id, entry.outcome])).toEqual([
+          [true, "applied"],
+          [false, null],
+        ])
+      })
+
+      it("deduplicates per provider: the same event id of two providers is two callbacks", async () => {
+        const resurs = await service.recordCallback(callback)
+        const other = await service.recordCallback({ ...callback, provider_id: "pp_resurs_second" })
+        expect([resurs.duplicate, other.duplicate]).toEqual([false, false])
+        expect(other.callback.id).not.toBe(resurs.callback.id)
       })
 
       it("20 concurrent inserts of one dedup key store it once", async () => {

@@ -23,6 +23,7 @@ export const PaymentCallback = model
     instrument: model.belongsTo(() => PaymentInstrument, { mappedBy: "callbacks" }).nullable(),
   })
   .indexes([
-    { on: ["dedup_key"], unique: true },
+    { on: ["provider_id", "dedup_key"], unique: true, where: "deleted_at IS NULL" },
+    { on: ["instrument_id", "processed_at"], where: "deleted_at IS NULL AND processed_at IS NULL" },
     { on: ["processed_at"], where: "processed_at IS NULL" },
   ])

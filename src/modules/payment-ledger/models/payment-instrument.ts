@@ -16,6 +16,8 @@ export const PaymentInstrument = model
     /** The PSP's id for the order/payment (Resurs payment id, CM.com order key…), once known. */
     psp_reference: model.text().nullable(),
     payment_session_id: model.text(),
+    /** Our own reference for the PSP payment, where the PSP's callbacks name it (CM.com `order_reference`). */
+    merchant_reference: model.text().nullable(),
     payment_id: model.text().nullable(),
     currency_code: model.text(),
     /** How the instrument was opened: needs authorization, already authorized, or pre-captured. */
@@ -32,6 +34,10 @@ export const PaymentInstrument = model
     lines: model.json(),
     /** Latest PSP status seen, and every status in arrival order: `[{ status, source, at }]`. */
     psp_status: model.text().nullable(),
+    /** The connector's reading of the last PSP status (awaiting_shopper, held, authorized...): what the reconcile job polls. */
+    psp_state: model.text().nullable(),
+    /** When the payment was last read from the PSP by a sync. */
+    last_synced_at: model.dateTime().nullable(),
     psp_status_history: model.json(),
     /** What the last reconciliation found wrong between Medusa and the PSP (null: nothing). The reconcile job retries until it is null. */
     reconcile_issue: model.text().nullable(),
@@ -43,4 +49,5 @@ export const PaymentInstrument = model
     { on: ["payment_session_id"], unique: true, where: "deleted_at IS NULL" },
     { on: ["provider_id", "psp_reference"], where: "deleted_at IS NULL AND psp_reference IS NOT NULL" },
     { on: ["payment_id"], where: "deleted_at IS NULL AND payment_id IS NOT NULL" },
+    { on: ["provider_id", "merchant_reference"], where: "deleted_at IS NULL AND merchant_reference IS NOT NULL" },
   ])

@@ -3,8 +3,18 @@ import { PaymentInstrument } from "./payment-instrument"
 
 /**
  * A write-ahead record of one money movement, written before the PSP call under its idempotency
- * key and completed after it: `requested` (written, PSP not yet answered), `pending` (the PSP
- * accepted it asynchronously, or the outcome is unknown after a timeout), `succeeded`, `failed`.
+ * key and settled after it (src/settlement/settle.ts):
+ *
+ * - `requested`: a call in flight, owned by one worker under a lease (`lease_owner`,
+ *   `lease_expires_at`); nobody else calls the PSP for this key until the lease expires;
+ * - `unknown`: timeout, 5xx or rate-limited: the PSP may or may not have applied it; settled by
+ *   reading the PSP's record, re-sent under the same key only when the PSP proves it absent;
+ * - `accepted`: the PSP acknowledged it and confirms later (asynchronous PSPs);
+ * - `succeeded`: the PSP confirmed; only now may Medusa record it;
+ * - `failed`: nothing moved;
+ * - `lapsed`: accepted, then failed after the fact: capturable drops, the order is flagged.
+ *
+ * `requested`, `unknown` and `accepted` hold their amount against the ledger's limits.
  */
 export const PaymentOperation = model
   .define("payment_operation", {
@@ -17,10 +27,16 @@ export const PaymentOperation = model
     amount: model.text(),
     /** `[{ id, quantity }]` */
     lines: model.json(),
-    status: model.enum(["requested", "pending", "succeeded", "failed"]).default("requested"),
+    status: model.enum(["requested", "unknown", "accepted", "succeeded", "failed", "lapsed"]).default("requested"),
+    /** Who is calling the PSP for this operation right now, and until when (a crash lets it expire). */
+    lease_owner: model.text().nullable(),
+    lease_expires_at: model.dateTime().nullable(),
     /** How many times a caller began this operation to call the PSP. */
     attempts: model.number().default(0),
-    psp_operation_id: model.text().nullable(),
+    /** The PSP's ids for this operation (Resurs actionId, Digital River fulfillment id...), to find it again. */
+    psp_operation_ids: model.json().nullable(),
+    /** The tender (CM.com payment) this operation moves money on, where the PSP payment has several. */
+    tender_id: model.text().nullable(),
     psp_request_id: model.text().nullable(),
     /** `{ code, message }` of the last failure or unknown outcome; never secrets. */
     error: model.json().nullable(),

@@ -1,21 +1,25 @@
 /**
- * POST /hooks/psp/:provider — the one callback pipeline for every PSP.
+ * POST and GET /hooks/psp/:provider — the one callback pipeline for every PSP.
  *
- *   verify what the protocol allows → find the payment → store durably (deduplicated) → answer the
- *   way the PSP expects → process asynchronously (event `psp_callback.stored` → sync workflow).
+ *   verify what the protocol allows → find the payment (by the PSP's reference or ours) → store
+ *   the delivery once (deduplicated per provider; identity-less pings are not stored) → ask for
+ *   one sync of the payment (coalesced: a burst of hints causes one) → answer the way the PSP
+ *   expects → process asynchronously (event `psp_callback.stored` → sync workflow).
  *
- * Bad signatures get 401, malformed bodies 400/415, unknown payments 404; such callbacks change
- * nothing and leave only an audit line in the log (never the body or its headers).
+ * A duplicate delivery still asks for a sync: a delivery never prevents a later sync (an early or
+ * forged callback must not burn the dedup key of the real one). Bad signatures get 401, malformed
+ * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
+ * in the log (never the body or its headers).
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { CallbackRejectedError } from "../../../../connectors/errors"
 import type { CallbackHint, Connector } from "../../../../connectors/types"
-import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
+import { PAYMENT_LEDGER_MODULE, type PaymentInstrumentRecord, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
 import { resolveConnector, UnknownProviderError } from "../../../../providers/base/registry"
 import { PSP_CALLBACK_STORED_EVENT } from "../../../../subscribers/psp-callback-stored"
 
-export const POST = async (req: MedusaRequest, res: MedusaResponse): Promise<void> => {
+async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "GET" | "POST"): Promise<void> {
   const logger = req.scope.resolve(ContainerRegistrationKeys.LOGGER)
   const providerId = `pp_${req.params.provider}`
   const audit = (outcome: string, detail: string) =>
@@ -33,7 +37,7 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse): Promise<voi
     return
   }
 
-  const rawBody: unknown = (req as { rawBody?: unknown }).rawBody
+  const rawBody: unknown = method === "GET" ? Buffer.alloc(0) : (req as { rawBody?: unknown }).rawBody
   if (!Buffer.isBuffer(rawBody)) {
     audit("unsupported_media_type", `content-type=${req.headers["content-type"] ?? "none"}`)
     res.status(415).json({ message: "Callbacks must be JSON, form or text bodies" })
@@ -42,7 +46,7 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse): Promise<voi
 
   let hint: CallbackHint
   try {
-    hint = connector.parseCallback({ rawBody, headers: req.headers, query: req.query as Record<string, unknown> })
+    hint = connector.parseCallback({ method, rawBody, headers: req.headers, query: req.query as Record<string, unknown> })
   } catch (error) {
     if (error instanceof CallbackRejectedError) {
       audit(`http_${error.httpStatus}`, `reason="${error.message}"`)
@@ -53,37 +57,53 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse): Promise<voi
   }
 
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
-  const instrument = await ledger.findInstrumentByPspReference(providerId, hint.pspReference)
+  const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
-    audit("unknown_payment", `psp_reference=${hint.pspReference}`)
-    res.status(404).json({ message: `Unknown payment ${hint.pspReference}` })
+    const reference = "pspReference" in hint.lookup ? hint.lookup.pspReference : hint.lookup.merchantReference
+    audit("unknown_payment", `reference=${reference}`)
+    res.status(404).json({ message: `Unknown payment ${reference}` })
     return
   }
 
-  let stored: Awaited<ReturnType<PaymentLedgerModuleService["recordCallback"]>>
+  let duplicate = false
+  let syncStarts: boolean
   try {
-    stored = await ledger.recordCallback({
-      provider_id: providerId,
-      dedup_key: hint.dedupKey,
-      verified: hint.verified,
-      payload: { event: hint.event, ...hint.auditPayload },
-      psp_reference: hint.pspReference,
-      instrument_id: instrument.id,
-    })
+    if (hint.dedupKey !== null) {
+      const stored = await ledger.recordCallback({
+        provider_id: providerId,
+        dedup_key: hint.dedupKey,
+        verified: hint.verified,
+        payload: { event: hint.event, ...hint.auditPayload },
+        psp_reference: instrument.psp_reference,
+        instrument_id: instrument.id,
+      })
+      duplicate = stored.duplicate
+    }
+    syncStarts = await ledger.requestSync(instrument.id, method === "GET" ? "ping" : "callback")
   } catch (error) {
     // not stored: ask the PSP to deliver it again later
-    logger.error(`psp callback not stored: provider=${providerId} psp_reference=${hint.pspReference}: ${(error as Error).message}`)
+    logger.error(`psp callback not stored: provider=${providerId} instrument=${instrument.id}: ${(error as Error).message}`)
     res.status(503).json({ message: "Temporarily unable to accept the callback; retry later" })
     return
   }
 
-  res.status(connector.callbackAcceptedStatus).json({ received: true, duplicate: stored.duplicate })
+  const answer = connector.acknowledge(hint, duplicate)
+  for (const [name, value] of Object.entries(answer.headers ?? {})) {
+    res.setHeader(name, value)
+  }
+  res.status(answer.status).json(answer.body)
 
-  if (!stored.duplicate || !stored.callback.processed_at) {
+  if (syncStarts) {
     const eventBus = req.scope.resolve(Modules.EVENT_BUS)
-    await eventBus.emit({
-      name: PSP_CALLBACK_STORED_EVENT,
-      data: { callback_id: stored.callback.id, instrument_id: instrument.id },
-    })
+    await eventBus.emit({ name: PSP_CALLBACK_STORED_EVENT, data: { instrument_id: instrument.id } })
   }
 }
+
+function findInstrument(ledger: PaymentLedgerModuleService, providerId: string, hint: CallbackHint): Promise<PaymentInstrumentRecord | null> {
+  return "pspReference" in hint.lookup
+    ? ledger.findInstrumentByPspReference(providerId, hint.lookup.pspReference)
+    : ledger.findInstrumentByMerchantReference(providerId, hint.lookup.merchantReference)
+}
+
+export const POST = (req: MedusaRequest, res: MedusaResponse) => handleCallback(req, res, "POST")
+export const GET = (req: MedusaRequest, res: MedusaResponse) => handleCallback(req, res, "GET")

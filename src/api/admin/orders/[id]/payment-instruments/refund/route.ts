@@ -1,22 +1,8 @@
 /**
- * POST /admin/orders/:id/payment-instruments/refund { items: [{ id, quantity }] }
- * Refunds exactly those captured lines at the PSP and records the refund in Medusa. Send an
- * `Idempotency-Key` header to make a retried request safe.
+ * POST /admin/orders/:id/payment-instruments/refund { items: [{ id, quantity }] } with an
+ * `Idempotency-Key` header: refunds exactly those captured lines at the PSP and records the
+ * refund in Medusa once the PSP confirmed it (202 while its answer is pending).
  */
-import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { randomUUID } from "node:crypto"
-import { refundOrderLinesWorkflow } from "../../../../../../workflows/refund-order-lines"
-import type { AdminMoveOrderLinesType } from "../validators"
+import { moveLinesRoute } from "../move-lines"
 
-export const POST = async (req: MedusaRequest<AdminMoveOrderLinesType>, res: MedusaResponse): Promise<void> => {
-  const requestKey = String(req.headers["idempotency-key"] ?? randomUUID())
-  const { result } = await refundOrderLinesWorkflow(req.scope).run({
-    input: {
-      order_id: req.params.id,
-      key: `refund:admin:${requestKey}`,
-      origin: `admin:${requestKey}`,
-      items: req.validatedBody.items.map((item) => ({ order_item_id: item.id, quantity: item.quantity })),
-    },
-  })
-  res.status(result.status === "pending" ? 202 : 200).json(result)
-}
+export const POST = moveLinesRoute("refund")

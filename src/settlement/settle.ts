@@ -1,0 +1,300 @@
+/**
+ * How an operation settles: the one function every path uses (the providers' methods, the
+ * lifecycle workflows, callbacks, admin routes and the reconcile job).
+ *
+ *   requested, lease live     → wait: its worker is calling the PSP
+ *   requested, lease expired  ┐ take the lease, read the PSP's record of the payment, then
+ *   unknown                   ┘   found: complete / accept / fail it as the PSP says
+ *                                 absent: send it again under the same key (the lease is ours)
+ *   accepted                  → read the PSP's record: confirmed → succeeded; failed → lapsed
+ *                               (a capture) or failed; still pending → wait
+ *   succeeded, failed, lapsed → final
+ *
+ * A PSP call only ever happens under a lease, so two workers never send one key twice; a re-send
+ * only ever follows a read that proves the operation absent. Operations are found on the PSP's
+ * record by our key where it echoes it, else by the PSP's ids stored when it answered.
+ */
+import {
+  PspAuthenticationError,
+  PspError,
+  PspProtocolError,
+  PspRateLimitedError,
+  PspUnknownOutcomeError,
+} from "../connectors/errors"
+import { findPspAction, pspKeyOf } from "../connectors/matching"
+import type { PspPayment } from "../connectors/types"
+import { LedgerError, type LineQuantity } from "../lifecycle/ledger"
+import { operationKey } from "../lifecycle/keys"
+import { fromMinorUnits } from "../lifecycle/money"
+import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
+import { newLease, type OperationContext } from "./context"
+import { pspLinesOf } from "./lines"
+
+type MoneyKind = "capture" | "refund" | "cancel"
+
+/** Brings one operation as far as the PSP's record allows; returns it as it now stands. */
+export async function settleOperation(
+  context: OperationContext,
+  operation: PaymentOperationRecord,
+  observed?: PspPayment
+): Promise<PaymentOperationRecord> {
+  if (!isOpenOperation(operation) || operation.kind === "authorize") {
+    return operation
+  }
+  if (operation.status === "accepted") {
+    return (await applyPspRecord(context, operation, observed ?? (await readPayment(context)))) ?? operation
+  }
+  const lease = newLease(context.ledger)
+  const leased = await context.ledger.acquireLease(operation.idempotency_key, lease)
+  if (!leased) {
+    // someone else is calling the PSP for it, or it has just been settled
+    return current(context, operation)
+  }
+  let payment: PspPayment
+  try {
+    // read only now that the lease is ours: nobody sends this key while we look
+    payment = await readPayment(context)
+  } catch (error) {
+    await context.ledger.markOperationUnknown(leased.idempotency_key, { owner: lease.owner, error: errorOf(error, "read_failed") })
+    throw error
+  }
+  return (await applyPspRecord(context, leased, payment)) ?? sendOperation(context, leased, lease)
+}
+
+/**
+ * The one PSP call of an operation, made by the holder of its lease; the answer settles it. A
+ * timeout, 5xx, rate limit or unreadable answer leaves it `unknown`; a refusal fails it.
+ */
+export async function sendOperation(
+  context: OperationContext,
+  operation: PaymentOperationRecord,
+  lease: OperationLease
+): Promise<PaymentOperationRecord> {
+  const { ledger, connector, instrument } = context
+  const key = operation.idempotency_key
+  const kind = operation.kind as MoneyKind
+  if (kind === "cancel" && connector.capabilities.cancel === "none") {
+    // the PSP has no cancel: the uncaptured rest is released when its authorization expires
+    return (await ledger.completeOperation(key, {})).operation
+  }
+  const input = {
+    key,
+    currency: instrument.currency_code,
+    amount: BigInt(operation.amount),
+    ...(kind !== "cancel" ? { lines: pspLinesOf(instrument, operation) } : {}),
+    ...(operation.tender_id ? { tenderId: operation.tender_id } : {}),
+    ...(pspLineIdsOf(instrument) ? { lineIds: pspLineIdsOf(instrument) } : {}),
+  }
+  const reference = instrument.psp_reference!
+  let outcome
+  try {
+    outcome =
+      kind === "capture"
+        ? await connector.capture(reference, input)
+        : kind === "refund"
+          ? await connector.refund(reference, input)
+          : await connector.cancel(reference, input)
+  } catch (error) {
+    if (isUnknownOutcome(error) || !(error instanceof PspError)) {
+      // the PSP may have applied it; a non-PSP error (a bug, a crash of the client) is no proof either
+      await ledger.markOperationUnknown(key, { owner: lease.owner, error: errorOf(error, "unknown_outcome") })
+      if (!(error instanceof PspError)) {
+        throw error
+      }
+      return current(context, operation)
+    }
+    return ledger.failOperation(key, { error: errorOf(error, "refused") })
+  }
+  if (outcome.payment) {
+    await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state })
+  }
+  return outcome.status === "succeeded"
+    ? (await ledger.completeOperation(key, { psp_operation_ids: outcome.pspOperationIds })).operation
+    : ledger.acceptOperation(key, { psp_operation_ids: outcome.pspOperationIds })
+}
+
+/**
+ * Settles the operation from the PSP's record of the payment; undefined when the PSP has no
+ * record of it (never sent, or sent and not applied).
+ */
+async function applyPspRecord(
+  context: OperationContext,
+  operation: PaymentOperationRecord,
+  payment: PspPayment
+): Promise<PaymentOperationRecord | undefined> {
+  const { ledger, connector } = context
+  const key = operation.idempotency_key
+  const kind = operation.kind as MoneyKind
+  const action = findPspAction(payment, kind, key, connector.capabilities, operation.psp_operation_ids ?? [])
+  if (!action) {
+    if (kind === "cancel" && payment.authorizedAmount === 0n) {
+      // nothing is reserved any more: whether our cancel did it or not, there is nothing to send
+      return (await ledger.completeOperation(key, {})).operation
+    }
+    // accepted and not on the record yet: keep waiting for the PSP
+    return operation.status === "accepted" ? operation : undefined
+  }
+  const ids = { psp_operation_ids: [action.id] }
+  switch (action.status) {
+    case "succeeded":
+      return (await ledger.completeOperation(key, ids)).operation
+    case "pending":
+      return operation.status === "accepted" ? operation : ledger.acceptOperation(key, ids)
+    case "failed": {
+      const error = { code: "psp_failed", message: action.failureReason ?? `${connector.psp} reports the ${kind} failed` }
+      return operation.status === "accepted" && kind === "capture"
+        ? (await ledger.lapseOperation(key, { ...ids, error })).operation
+        : ledger.failOperation(key, { ...ids, error })
+    }
+  }
+}
+
+/**
+ * Settles every open operation of the instrument (those another worker holds are left to it),
+ * adopts the movements the PSP made on its own, and writes down any disagreement between the PSP
+ * and the ledger. `observed` is a fresh read of the payment, used for operations that are only
+ * waiting for the PSP to confirm.
+ */
+export async function settleInstrument(context: OperationContext, observed?: PspPayment): Promise<{ open: PaymentOperationRecord[]; adopted: number }> {
+  const { ledger, instrument } = context
+  const open: PaymentOperationRecord[] = []
+  for (const operation of (await ledger.getInstrumentWithHistory(instrument.id)).operations.filter(isOpenOperation)) {
+    const settled = await settleOperation(context, operation, observed)
+    if (isOpenOperation(settled)) {
+      open.push(settled)
+    }
+  }
+  if (!observed) {
+    return { open, adopted: 0 }
+  }
+  const adopted = await adoptPspMovements(context, observed)
+  await checkAgreement(context, observed)
+  return { open, adopted }
+}
+
+/**
+ * Movements on the PSP's record that none of our operations made (a gift card the PSP captured at
+ * authorization, a refund made in the PSP's back office) become operations of their own, keyed by
+ * the PSP's id, so that the ledger and Medusa show them once. While an operation of the same kind
+ * is open, its PSP action may not be known by id yet: adoption of that kind waits.
+ */
+async function adoptPspMovements(context: OperationContext, payment: PspPayment): Promise<number> {
+  const { ledger, connector, instrument } = context
+  const { operations, ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+  let adopted = 0
+  for (const action of payment.actions) {
+    if (action.kind === "cancel" || action.status !== "succeeded") {
+      continue
+    }
+    if (operations.some((operation) => operation.kind === action.kind && isOpenOperation(operation))) {
+      continue
+    }
+    const ours = operations.some(
+      (operation) =>
+        operation.kind === action.kind &&
+        ((operation.psp_operation_ids ?? []).includes(action.id) ||
+          (action.key !== undefined && pspKeyOf(operation.idempotency_key, connector.capabilities) === action.key))
+    )
+    if (ours) {
+      continue
+    }
+    const lines: LineQuantity[] = action.lines
+      .filter((line) => book.lines.some((candidate) => candidate.id === line.reference))
+      .map((line) => ({ id: line.reference, quantity: line.quantity }))
+    const byLines = lines.length === action.lines.length && lines.length > 0
+    try {
+      const { created } = await ledger.adoptOperation(instrument.id, {
+        idempotency_key: operationKey({ kind: action.kind, source: "psp", id: action.id, instrumentId: instrument.id }),
+        kind: action.kind,
+        origin: `psp:${action.id}`,
+        ...(byLines ? { lines } : { amount: action.amount }),
+        ...(action.tenderId ? { tender_id: action.tenderId } : {}),
+        psp_operation_ids: [action.id],
+      })
+      adopted += created ? 1 : 0
+    } catch (error) {
+      if (!(error instanceof LedgerError)) {
+        throw error
+      }
+      await setIssue(context, `${ADOPTION_ISSUE}${connector.psp} ${action.kind} ${action.id} cannot be adopted: ${error.message}`)
+    }
+  }
+  return adopted
+}
+
+const MISMATCH_ISSUE = "mismatch: "
+const ADOPTION_ISSUE = "adoption: "
+
+/** When nothing is in flight, the PSP's captured and refunded totals must be the ledger's. */
+async function checkAgreement(context: OperationContext, payment: PspPayment): Promise<void> {
+  const { ledger, instrument } = context
+  const { operations, ledger: book, instrument: fresh } = await ledger.getInstrumentWithHistory(instrument.id)
+  if (operations.some(isOpenOperation)) {
+    return
+  }
+  const currency = instrument.currency_code
+  const problems: string[] = []
+  const compare = (what: string, atPsp: bigint, inLedger: bigint) => {
+    if (atPsp !== inLedger) {
+      problems.push(`${what} ${fromMinorUnits(atPsp, currency)} at the PSP, ${fromMinorUnits(inLedger, currency)} in the ledger`)
+    }
+  }
+  if (book.authorized > 0n) {
+    compare("captured", payment.capturedAmount, book.captured)
+    compare("refunded", payment.refundedAmount, book.refunded)
+  }
+  const issue = problems.length ? `${MISMATCH_ISSUE}${problems.join("; ")} (${currency.toUpperCase()})` : null
+  if (issue) {
+    await setIssue(context, issue)
+  } else if (fresh.reconcile_issue?.startsWith(MISMATCH_ISSUE)) {
+    await ledger.updatePaymentInstruments({ id: instrument.id, reconcile_issue: null })
+  }
+}
+
+async function setIssue(context: OperationContext, issue: string): Promise<void> {
+  const { instrument } = await context.ledger.getInstrumentWithHistory(context.instrument.id)
+  if (instrument.reconcile_issue !== issue) {
+    await context.ledger.updatePaymentInstruments({ id: instrument.id, reconcile_issue: issue })
+  }
+}
+
+async function readPayment(context: OperationContext): Promise<PspPayment> {
+  const { connector, instrument, ledger } = context
+  const payment = await connector.getPayment(instrument.psp_reference!, instrument.currency_code)
+  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state })
+  return payment
+}
+
+async function current(context: OperationContext, operation: PaymentOperationRecord): Promise<PaymentOperationRecord> {
+  const { operations } = await context.ledger.getInstrumentWithHistory(operation.instrument_id)
+  return operations.find((candidate) => candidate.id === operation.id) ?? operation
+}
+
+/**
+ * Errors after which the operation stays open under its key: no answer, an answer we cannot read
+ * (either may hide an applied write), a rate limit or refused credentials (nothing was applied,
+ * and it may be sent later). Only the PSP's refusal of the request itself fails it.
+ */
+function isUnknownOutcome(error: unknown): boolean {
+  return (
+    error instanceof PspUnknownOutcomeError ||
+    error instanceof PspRateLimitedError ||
+    error instanceof PspProtocolError ||
+    error instanceof PspAuthenticationError
+  )
+}
+
+function errorOf(error: unknown, fallback: string): { code: string; message: string } {
+  if (error instanceof PspRateLimitedError) {
+    return { code: "rate_limited", message: error.message }
+  }
+  if (error instanceof PspError) {
+    return { code: error.details.code ?? (isUnknownOutcome(error) ? "unknown_outcome" : `http_${error.details.httpStatus ?? "error"}`), message: error.message }
+  }
+  return { code: fallback, message: error instanceof Error ? error.message : String(error) }
+}
+
+function pspLineIdsOf(instrument: OperationContext["instrument"]): Record<string, string> | undefined {
+  const ids = (instrument.metadata ?? {}).psp_line_ids
+  return ids && typeof ids === "object" ? (ids as Record<string, string>) : undefined
+}

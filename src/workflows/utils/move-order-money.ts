@@ -1,0 +1,108 @@
+/**
+ * One capture or refund per plugin payment of an order, over the lines a plan picks, each keyed
+ * by what asked (lifecycle/keys.ts) and the instrument, and recorded in Medusa once the PSP
+ * confirmed it. An open outcome (unknown, accepted) is reported as `pending`, never as done.
+ */
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { unmappedItems, type ItemQuantity } from "../../lifecycle/capture-plan"
+import { operationKey, operationOrigin, type OperationKeySource } from "../../lifecycle/keys"
+import { LedgerError, LineQuantityExceededError, type InstrumentLedger, type LineQuantity } from "../../lifecycle/ledger"
+import { fromMinorUnits } from "../../lifecycle/money"
+import type { CheckoutLine } from "../../lifecycle/order-lines"
+import type { PaymentInstrumentRecord, PaymentOperationRecord } from "../../modules/payment-ledger"
+import { checkoutLinesOf, OperationPendingError, runMoneyOperation } from "../../settlement"
+import { ledgerOf, operationContext, orderPayments } from "./order-payments"
+import { recordInMedusa } from "./record-in-medusa"
+
+export type OrderMoneyRequest = {
+  order_id: string
+  kind: "capture" | "refund"
+  /** what asked, and its Medusa id: the key is derived from them per instrument */
+  source: OperationKeySource
+  id: string
+  items: ItemQuantity[]
+}
+
+export type OrderMoneyResult = {
+  status: "done" | "pending" | "nothing_to_do"
+  /** amounts as decimal strings of the order's currency */
+  operations: { instrument_id: string; key: string; status: string; amount: string }[]
+}
+
+type Plan = (payment: { instrument: PaymentInstrumentRecord; checkoutLines: CheckoutLine[]; ledger: InstrumentLedger }) => LineQuantity[]
+
+/**
+ * Plans the lines from the ledger as it stands and runs the operation. A plan made from a ledger
+ * another operation changed in the meantime (two fulfillments at once both adding shipping) is
+ * refused by the ledger before anything reaches the PSP, and made again. A key already known
+ * keeps its own lines, whatever the plan says now.
+ */
+async function planAndRun(
+  container: MedusaContainer,
+  instrument: PaymentInstrumentRecord,
+  input: { kind: "capture" | "refund"; key: string; origin: string },
+  plan: (ledger: InstrumentLedger) => LineQuantity[]
+): Promise<PaymentOperationRecord | undefined> {
+  const ledger = ledgerOf(container)
+  for (let attempt = 1; ; attempt++) {
+    const { ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+    const existing = book.operations.find((operation) => operation.key === input.key)
+    const lines = existing ? existing.lines.map(({ id, quantity }) => ({ id, quantity })) : plan(book)
+    if (!lines.length) {
+      return undefined
+    }
+    try {
+      return await runMoneyOperation(await operationContext(container, instrument), { ...input, lines })
+    } catch (error) {
+      if (error instanceof LineQuantityExceededError && attempt < 3) {
+        continue
+      }
+      // the ledger's refusals (over-capture, line already captured…) are the caller's to fix
+      throw error instanceof LedgerError ? new MedusaError(MedusaError.Types.NOT_ALLOWED, error.message) : error
+    }
+  }
+}
+
+export async function moveOrderMoney(container: MedusaContainer, request: OrderMoneyRequest, plan: Plan): Promise<OrderMoneyResult> {
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const result: OrderMoneyResult = { status: "nothing_to_do", operations: [] }
+  const origin = operationOrigin(request.source, request.id)
+  for (const { paymentId, instrument } of await orderPayments(container, request.order_id)) {
+    const checkoutLines = checkoutLinesOf(instrument)
+    const skipped = unmappedItems(checkoutLines, request.items)
+    if (skipped.length) {
+      logger.warn(`${request.kind} ${origin}: items ${skipped.map((item) => item.order_item_id).join(", ")} are not lines of payment ${paymentId}; left out`)
+    }
+    const key = operationKey({ kind: request.kind, source: request.source, id: request.id, instrumentId: instrument.id })
+    try {
+      const operation = await planAndRun(container, instrument, { kind: request.kind, key, origin }, (book) =>
+        plan({ instrument, checkoutLines, ledger: book })
+      )
+      if (!operation) {
+        continue
+      }
+      await recordInMedusa(container, paymentId, operation, instrument.currency_code)
+      result.status = result.status === "pending" ? "pending" : "done"
+      result.operations.push({
+        instrument_id: instrument.id,
+        key,
+        status: operation.status,
+        amount: fromMinorUnits(BigInt(operation.amount), instrument.currency_code),
+      })
+    } catch (error) {
+      if (!(error instanceof OperationPendingError)) {
+        throw error
+      }
+      logger.warn(error.message)
+      result.status = "pending"
+      result.operations.push({
+        instrument_id: instrument.id,
+        key,
+        status: error.operation.status,
+        amount: fromMinorUnits(BigInt(error.operation.amount), instrument.currency_code),
+      })
+    }
+  }
+  return result
+}
