@@ -5,6 +5,7 @@
  *
  * Run by `npm run demo` through `medusa exec ./demo/seed.ts`; HTTP tests call `seedDemoStore`.
  */
+import { isPluginProvider, parseProviderId } from "../src/providers/base/registry"
 import {
   createApiKeysWorkflow,
   createInventoryLevelsWorkflow,
@@ -26,9 +27,10 @@ import { ContainerRegistrationKeys, Modules, ProductStatus } from "@medusajs/fra
 export const DEMO_ADMIN = { email: "admin@example.com", password: "supersecret" } as const
 
 
+/** `psps`: the plugin's PSPs offered in the region (a PSP account takes its own currencies: Resurs's Swedish store takes SEK). */
 const DEMO_REGIONS = [
-  { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 500 },
-  { name: "Sweden", currency_code: "sek", countries: ["se"], shipping: 59 },
+  { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 500, psps: [] as string[] },
+  { name: "Sweden", currency_code: "sek", countries: ["se"], shipping: 59, psps: ["resurs"] },
 ] as const
 
 const DEMO_PRODUCTS = [
@@ -87,12 +89,15 @@ export async function seedDemoStore(container: MedusaContainer): Promise<DemoSto
     })
   }
 
-  // Regions (with every configured payment provider enabled) and tax regions
-  const paymentProviders = (await container.resolve(Modules.PAYMENT).listPaymentProviders({ is_enabled: true }))
+  // Regions (with Medusa's system provider and the region's PSPs enabled, as configured) and tax regions
+  const configuredProviders = (await container.resolve(Modules.PAYMENT).listPaymentProviders({ is_enabled: true }))
     .map((provider) => provider.id)
     .sort()
   const regions: Record<string, string> = {}
   for (const spec of DEMO_REGIONS) {
+    const paymentProviders = configuredProviders.filter(
+      (id) => !isPluginProvider(id) || (spec.psps as readonly string[]).includes(parseProviderId(id).identifier)
+    )
     const [existing] = await regionModule.listRegions({ name: spec.name })
     if (existing) {
       regions[spec.currency_code] = existing.id

@@ -214,7 +214,11 @@ medusaIntegrationTestRunner({
       }, 20_000, "the replaced payment released")
       expect(released.totals).toMatchObject({ authorized: "0.00", captured: "0.00" })
       expect(released.totals.canceled).toBe(released.totals.total)
-      const { operations } = await ledger().getInstrumentWithHistory(instrument!.id)
+      // the sandbox shows the cancel as soon as it applied it; the ledger settles it right after the answer
+      const operations = await eventually(async () => {
+        const { operations: current } = await ledger().getInstrumentWithHistory(instrument!.id)
+        return current.every((operation) => operation.status === "succeeded") ? current : undefined
+      }, 20_000, "the release settled in the ledger")
       expect(operations.map((operation) => [operation.kind, operation.status])).toEqual([["cancel", "succeeded"]])
       expect(await ordersOfCart(first.cartId)).toEqual([])
 

@@ -135,8 +135,11 @@ export async function resursStore(api: AxiosInstance, container: MedusaContainer
       return ((data[0] as { fulfillments?: { id: string }[] } | undefined)?.fulfillments ?? []).map((fulfillment) => fulfillment.id)
     },
 
-    /** A return of `items`, requested and received through the admin API, as a warehouse does it. */
-    async receiveReturn(orderId: string, items: { id: string; quantity: number }[]): Promise<string> {
+    /**
+     * A return of `items`, requested and received through the admin API, as a warehouse does it;
+     * with `parts`, the first item is received in receipts of those quantities.
+     */
+    async receiveReturn(orderId: string, items: { id: string; quantity: number }[], parts?: number[]): Promise<string> {
       const step = async (path: string, body: unknown) => {
         const response = await admin.post(path, body)
         if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.data)}`)
@@ -147,9 +150,11 @@ export async function resursStore(api: AxiosInstance, container: MedusaContainer
       await step(`/admin/returns/${returnId}/request-items`, { items })
       await step(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: store.returnShippingOptions.sek })
       await step(`/admin/returns/${returnId}/request`, {})
-      await step(`/admin/returns/${returnId}/receive`, {})
-      await step(`/admin/returns/${returnId}/receive-items`, { items })
-      await step(`/admin/returns/${returnId}/receive/confirm`, {})
+      for (const receipt of parts ? parts.map((quantity) => [{ id: items[0].id, quantity }]) : [items]) {
+        await step(`/admin/returns/${returnId}/receive`, {})
+        await step(`/admin/returns/${returnId}/receive-items`, { items: receipt })
+        await step(`/admin/returns/${returnId}/receive/confirm`, {})
+      }
       return returnId
     },
   }

@@ -23,21 +23,25 @@ export function storefront(api: AxiosInstance, store: DemoStore) {
   return {
     call,
 
-    /** A SEK cart with `quantities.length` lines (one per demo product) and standard shipping. */
-    async cart(quantities: number[] = [2, 1, 3]): Promise<{ id: string; total: number }> {
-      const { data: products } = await call("get", `/store/products?region_id=${store.regions.sek}&fields=*variants`)
+    /** A SEK (or EUR) cart with `quantities.length` lines (one per demo product) and standard shipping. */
+    async cart(quantities: number[] = [2, 1, 3], currency: "sek" | "eur" = "sek"): Promise<{ id: string; total: number }> {
+      const regionId = store.regions[currency]
+      const { data: products } = await call("get", `/store/products?region_id=${regionId}&fields=*variants`)
       const variants = (products.products as { handle: string; variants: { id: string }[] }[])
         .sort((a, b) => a.handle.localeCompare(b.handle))
         .map((product) => product.variants[0].id)
       const created = await call("post", "/store/carts", {
-        region_id: store.regions.sek,
+        region_id: regionId,
         email: "shopper@example.com",
         items: quantities.map((quantity, index) => ({ variant_id: variants[index], quantity })),
       })
       expect(created.status).toBe(200)
       const cartId = created.data.cart.id as string
       await call("post", `/store/carts/${cartId}`, {
-        shipping_address: { first_name: "Sven", last_name: "Svensson", address_1: "Storgatan 1", city: "Stockholm", postal_code: "11122", country_code: "se", phone: "0701234567" },
+        shipping_address:
+          currency === "sek"
+            ? { first_name: "Sven", last_name: "Svensson", address_1: "Storgatan 1", city: "Stockholm", postal_code: "11122", country_code: "se", phone: "0701234567" }
+            : { first_name: "Lena", last_name: "Berg", address_1: "Hauptstraße 1", city: "Berlin", postal_code: "10115", country_code: "de", phone: "030123456" },
       })
       const { data: options } = await call("get", `/store/shipping-options?cart_id=${cartId}`)
       const shipped = await call("post", `/store/carts/${cartId}/shipping-methods`, { option_id: options.shipping_options[0].id })

@@ -8,7 +8,7 @@ import { sdk } from "./sdk"
 
 export type InstrumentState = "token" | "authorized" | "partially_captured" | "captured" | "partially_refunded" | "refunded" | "canceled"
 export type OperationKind = "authorize" | "capture" | "refund" | "cancel"
-export type OperationStatus = "requested" | "pending" | "succeeded" | "failed"
+export type OperationStatus = "requested" | "unknown" | "accepted" | "succeeded" | "failed" | "lapsed"
 
 export type InstrumentAmounts = {
   amount: string
@@ -40,7 +40,8 @@ export type InstrumentOperation = {
   amount: string
   lines: { reference: string; quantity: number; amount: string }[]
   attempts: number
-  psp_operation_id: string | null
+  psp_operation_ids: string[]
+  tender_id: string | null
   medusa_record_id: string | null
   error: { code?: string; message?: string } | null
   created_at: string
@@ -75,7 +76,8 @@ export type MoveLinesResult = { status: "done" | "pending" | "nothing_to_do"; op
 
 const UNSETTLED_REFRESH_MS = 10_000
 
-export const isUnsettled = (operation: InstrumentOperation): boolean => operation.status === "requested" || operation.status === "pending"
+export const isUnsettled = (operation: InstrumentOperation): boolean =>
+  operation.status === "requested" || operation.status === "unknown" || operation.status === "accepted"
 
 const hasUnsettledOperation = (instrument: PaymentInstrument): boolean => instrument.operations.some(isUnsettled)
 

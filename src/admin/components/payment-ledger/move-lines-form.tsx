@@ -27,7 +27,9 @@ function isDefiniteRefusal(error: unknown): boolean {
 
 function reportResult(kind: MoveKind, result: MoveLinesResult): void {
   if (result.status === "pending") {
-    toast.warning(`The PSP has not confirmed the ${kind} yet`, { description: "Unknown outcome: the reconcile job settles it." })
+    toast.warning(`The PSP has not confirmed the ${kind} yet`, {
+      description: "It is recorded on the order once the PSP confirms it; the card shows where it stands.",
+    })
   } else if (result.status === "nothing_to_do") {
     toast.info(`Nothing to ${kind}`)
   } else {

@@ -1,7 +1,7 @@
 import { Text, clx } from "@medusajs/ui"
 import { isUnsettled, type InstrumentOperation } from "../../lib/payment-instruments"
 import { money, when } from "./format"
-import { OperationStatusBadge } from "./state-badges"
+import { OPERATION, OperationStatusBadge } from "./state-badges"
 
 /** Every money movement the plugin asked of the PSP, oldest first. */
 export function OperationsTimeline({ operations, currency }: { operations: InstrumentOperation[]; currency: string }) {
@@ -28,7 +28,11 @@ function OperationEntry({ operation, currency }: { operation: InstrumentOperatio
     <li
       className={clx(
         "flex flex-col gap-y-0.5 rounded-md border-l-2 px-3 py-2",
-        open ? "border-ui-tag-orange-icon bg-ui-tag-orange-bg" : operation.status === "failed" ? "border-ui-tag-red-icon bg-ui-bg-subtle" : "border-ui-border-strong bg-ui-bg-subtle"
+        open
+          ? "border-ui-tag-orange-icon bg-ui-tag-orange-bg"
+          : operation.status === "failed" || operation.status === "lapsed"
+            ? "border-ui-tag-red-icon bg-ui-bg-subtle"
+            : "border-ui-border-strong bg-ui-bg-subtle"
       )}
     >
       <div className="flex items-center justify-between gap-x-2">
@@ -37,17 +41,18 @@ function OperationEntry({ operation, currency }: { operation: InstrumentOperatio
         </Text>
         <OperationStatusBadge status={operation.status} />
       </div>
-      {open && (
-        <Text size="xsmall" leading="compact" weight="plus" className="text-ui-tag-orange-text">
-          Unknown outcome: settled by the reconcile job
+      {operation.status !== "succeeded" && (
+        <Text size="xsmall" leading="compact" weight="plus" className={open ? "text-ui-tag-orange-text" : "text-ui-fg-subtle"}>
+          {OPERATION[operation.status]?.explanation}
         </Text>
       )}
       <Text size="xsmall" leading="compact" className="text-ui-fg-subtle">
         {operation.origin ?? "no origin"} · {operation.attempts} {operation.attempts === 1 ? "attempt" : "attempts"} · {when(operation.created_at)}
       </Text>
-      {operation.psp_operation_id && (
+      {operation.psp_operation_ids.length > 0 && (
         <Text size="xsmall" leading="compact" className="text-ui-fg-muted">
-          PSP {operation.psp_operation_id}
+          PSP {operation.psp_operation_ids.join(", ")}
+          {operation.tender_id ? ` · tender ${operation.tender_id}` : ""}
         </Text>
       )}
       {operation.error && (

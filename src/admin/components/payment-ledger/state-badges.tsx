@@ -40,13 +40,29 @@ export function InstrumentStateBadge({ state }: { state: InstrumentState }) {
   )
 }
 
-const OPERATION: Record<OperationStatus, BadgeColor> = {
-  requested: "grey",
-  pending: "orange",
-  succeeded: "green",
-  failed: "red",
+/** Each operation state in a shop owner's words, with what happens next. */
+export const OPERATION: Record<OperationStatus, { color: BadgeColor; label: string; explanation: string }> = {
+  requested: { color: "grey", label: "Sent", explanation: "Sent to the PSP; waiting for its answer." },
+  unknown: {
+    color: "orange",
+    label: "Answer lost",
+    explanation: "The PSP did not answer (timeout, error or rate limit). The plugin checks the PSP's records and finishes it; nothing is charged twice.",
+  },
+  accepted: { color: "blue", label: "Awaiting PSP confirmation", explanation: "The PSP accepted it and confirms later; it is recorded on the order then." },
+  succeeded: { color: "green", label: "Done", explanation: "Confirmed by the PSP and recorded on the order." },
+  failed: { color: "red", label: "Refused", explanation: "The PSP refused it: no money moved." },
+  lapsed: {
+    color: "red",
+    label: "Failed after acceptance",
+    explanation: "The PSP accepted it, then it failed: no money moved and the amount can no longer be captured. Cancel the shipment or contact the shopper.",
+  },
 }
 
 export function OperationStatusBadge({ status }: { status: OperationStatus }) {
-  return <StatusBadge color={OPERATION[status] ?? "grey"}>{status}</StatusBadge>
+  const { color, label } = OPERATION[status] ?? { color: "grey", label: humanize(status) }
+  return (
+    <StatusBadge color={color} className="shrink-0 whitespace-nowrap">
+      {label}
+    </StatusBadge>
+  )
 }

@@ -1,0 +1,220 @@
+/**
+ * Exactly once under the races and faults testing found (issue "Exactly once, for every kind of
+ * PSP"): real Medusa, real PostgreSQL, the Resurs sandbox over HTTP. Races are made with the
+ * sandbox's latency faults and by waiting for the state that makes them (an operation in flight),
+ * never with sleeps tuned to one machine.
+ */
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import type { PaymentOperationRecord } from "../../src/modules/payment-ledger"
+import { reconcilePaymentsWorkflow } from "../../src/workflows/reconcile-payments"
+import { eventually, usePspSandbox } from "./support/psp-sandbox"
+import { resursStore, type SandboxPayment } from "./support/resurs-store"
+
+jest.setTimeout(180 * 1000)
+
+const psp = usePspSandbox()
+const CALLBACK_PATH = "/hooks/psp/resurs_resurs"
+const TOTE = "CANVAS-TOTE"
+const SHIRT = "LINEN-SHIRT"
+const SWEATER = "WOOL-SWEATER"
+
+const captured = (payment: SandboxPayment) => Number(payment.totals.captured)
+const refunded = (payment: SandboxPayment) => Number(payment.totals.refunded)
+const actionsOf = (payment: SandboxPayment, type: string) => payment.actions.filter((action) => action.type === type)
+
+medusaIntegrationTestRunner({
+  inApp: true,
+  env: {},
+  testSuite: ({ api, getContainer }) => {
+    let t: Awaited<ReturnType<typeof resursStore>>
+
+    beforeEach(async () => {
+      t = await resursStore(api, getContainer(), psp)
+    })
+
+    const reconcile = async () => (await reconcilePaymentsWorkflow(getContainer()).run({ input: { olderThanSeconds: 0 } })).result
+
+    const operationsOf = async (sessionId: string): Promise<PaymentOperationRecord[]> => {
+      const instrument = await t.ledger.findInstrumentBySession(sessionId)
+      return (await t.ledger.getInstrumentWithHistory(instrument!.id)).operations
+    }
+
+    /** Every money operation of the session settled, the sandbox, the ledger and Medusa agreeing on `amount` captured. */
+    const settledEverywhere = async (pspReference: string, sessionId: string, amounts: { captured: number; refunded?: number }) => {
+      await eventually(async () => {
+        const open = (await operationsOf(sessionId)).filter((operation) => ["requested", "unknown", "accepted"].includes(operation.status))
+        return open.length === 0 ? true : undefined
+      }, 30_000, "every operation settled")
+      const atPsp = await eventually(async () => {
+        const payment = await t.sandboxPayment(pspReference)
+        return captured(payment) === amounts.captured && refunded(payment) === (amounts.refunded ?? 0) ? payment : undefined
+      }, 30_000, `${amounts.captured} captured at Resurs`)
+      await eventually(
+        async () => {
+          const medusa = await t.medusaTotals(sessionId)
+          return medusa.captured === amounts.captured && medusa.refunded === (amounts.refunded ?? 0) ? true : undefined
+        },
+        30_000,
+        `${amounts.captured} captured in Medusa`
+      )
+      const instrument = await t.ledger.findInstrumentBySession(sessionId)
+      expect(Number(instrument!.captured_amount) / 100).toBe(amounts.captured)
+      return atPsp
+    }
+
+    const operationInFlight = (sessionId: string, kind: string) =>
+      eventually(async () => (await operationsOf(sessionId)).find((operation) => operation.kind === kind && operation.status === "requested"), 20_000, `a ${kind} in flight`)
+
+    it("a management callback that arrives while another capture is in flight never sends that capture again", async () => {
+      const { checkout, order } = await t.placedOrder()
+      // the test delivers the callback itself, at the moment that makes the race
+      await t.control.post("/_sandbox/callback-faults", { psp: "resurs", effect: "drop" })
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", latencyMs: 4000 })
+
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])).status).toBe(200)
+      const first = await eventually(async () => (await operationsOf(checkout.sessionId)).find((operation) => operation.kind === "capture" && operation.status === "succeeded"), 30_000, "the first capture")
+      expect((await t.fulfill(order.id, [t.itemBySku(order, TOTE)])).status).toBe(200)
+      await operationInFlight(checkout.sessionId, "capture")
+
+      // Resurs's MANAGEMENT callback for the first capture, while the second is at the PSP
+      const [action] = actionsOf(await t.sandboxPayment(checkout.pspReference), "CAPTURE")
+      expect(action.transactionId).toBeTruthy()
+      const answer = await api.post(CALLBACK_PATH, { paymentId: checkout.pspReference, action: "CAPTURE", actionId: action.actionId }, { validateStatus: () => true })
+      expect(answer.status).toBe(202)
+      await eventually(async () => {
+        const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+        const { callbacks } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+        return callbacks.some((callback) => callback.processed_at) ? true : undefined
+      }, 20_000, "the callback processed")
+
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 649 + 59 + 438 })
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(2)
+      expect(new Set(actionsOf(atPsp, "CAPTURE").map((entry) => entry.transactionId)).size).toBe(2)
+      expect(first.attempts).toBe(1)
+      expect((await t.ledger.findInstrumentBySession(checkout.sessionId))!.reconcile_issue).toBeNull()
+    })
+
+    it("the same Idempotency-Key while the first admin capture is in flight gets 409, then the first result; one capture at the PSP", async () => {
+      const { checkout, order } = await t.placedOrder()
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", latencyMs: 3000 })
+      const headers = { "idempotency-key": "admin-capture-sweaters" }
+      const capture = () =>
+        t.admin.post(`/admin/orders/${order.id}/payment-instruments/capture`, { items: [{ id: t.itemBySku(order, SWEATER).id, quantity: 2 }], include_shipping: false }, { headers })
+
+      const firstRequest = capture()
+      await operationInFlight(checkout.sessionId, "capture")
+      const repeats = await Promise.all(Array.from({ length: 4 }, () => capture()))
+      expect(repeats.map((response) => response.status)).toEqual([409, 409, 409, 409])
+      expect(repeats[0].data.message).toMatch(/in progress at the PSP.*send the same request again/)
+      const first = await firstRequest
+      expect(first.status).toBe(200)
+      const replay = await capture()
+      expect(replay.status).toBe(200)
+      expect(replay.data.operations).toEqual(first.data.operations)
+
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 1990 })
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
+    })
+
+    it("two admin captures whose keys share their first 50 characters are two captures at Resurs, never one", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const capture = (sku: string, requestKey: string) =>
+        t.admin.post(`/admin/orders/${order.id}/payment-instruments/capture`, { items: [t.itemBySku(order, sku)], include_shipping: false }, { headers: { "idempotency-key": requestKey } })
+      const [a, b] = [await capture(SHIRT, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1"), await capture(TOTE, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2")]
+      expect([a.status, b.status]).toEqual([200, 200])
+      const [keyA, keyB] = [a.data.operations[0].key as string, b.data.operations[0].key as string]
+      expect(keyA.slice(0, 50)).toBe(keyB.slice(0, 50))
+
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 649 + 438 })
+      const transactionIds = actionsOf(atPsp, "CAPTURE").map((entry) => entry.transactionId!)
+      expect(transactionIds).toHaveLength(2)
+      expect(new Set(transactionIds).size).toBe(2)
+      expect(transactionIds.every((id) => id.length <= 50)).toBe(true)
+    })
+
+    it("an AUTHORIZED callback sent before the shopper approved does not burn the real one: the shopper never returns and still gets one order", async () => {
+      const checkout = await t.checkoutAtResurs()
+      const early = await api.post(CALLBACK_PATH, { paymentId: checkout.pspReference, status: "AUTHORIZED" }, { validateStatus: () => true })
+      expect(early.status).toBe(202)
+      await eventually(async () => {
+        const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+        const { callbacks } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+        return callbacks[0]?.processed_at ? callbacks[0] : undefined
+      }, 20_000, "the early callback processed")
+      expect(await t.ordersOfCart(checkout.cartId)).toEqual([])
+
+      // the real approval: Resurs sends the same AUTHORIZED callback, a duplicate of the early one
+      await t.decide(checkout.pspReference, "approve")
+      const orders = await eventually(async () => {
+        const found = await t.ordersOfCart(checkout.cartId)
+        return found.length ? found : undefined
+      }, 30_000, "an order from the real callback")
+      await t.callbacksIdle()
+      expect(await t.ordersOfCart(checkout.cartId)).toEqual(orders)
+      expect(orders).toHaveLength(1)
+    })
+
+    it("every authorization callback dropped and the shopper never returns: the reconcile job polls the payment and places one order", async () => {
+      await t.control.post("/_sandbox/callback-faults", { psp: "resurs", effect: "drop" })
+      const checkout = await t.checkoutAtResurs()
+      // still on the hosted page: the job reads it and waits
+      await reconcile()
+      expect(await t.ordersOfCart(checkout.cartId)).toEqual([])
+
+      await t.decide(checkout.pspReference, "approve")
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      // polled again once its interval (a tenth of its age, at least the reconcile delay) has passed
+      await t.ledger.updatePaymentInstruments({ id: instrument!.id, last_synced_at: new Date(Date.now() - 3600_000) } as never)
+      await reconcile()
+      const orders = await t.ordersOfCart(checkout.cartId)
+      expect(orders).toHaveLength(1)
+      await reconcile()
+      expect(await t.ordersOfCart(checkout.cartId)).toEqual(orders)
+      expect(await t.paymentsOf(checkout.sessionId)).toHaveLength(1)
+    })
+
+    it("one 429 on a capture is retried under the same key; a longer storm leaves it unknown until the reconcile job captures it once", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const rateLimit = (times: number) =>
+        t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "error", status: 429, retryAfterSeconds: 0, times })
+
+      await rateLimit(1)
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])).status).toBe(200)
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708 })
+
+      await rateLimit(50)
+      expect((await t.fulfill(order.id, [t.itemBySku(order, TOTE)])).status).toBe(200)
+      const limited = await eventually(
+        async () => (await operationsOf(checkout.sessionId)).find((operation) => operation.kind === "capture" && operation.status === "unknown"),
+        30_000,
+        "the rate-limited capture unknown"
+      )
+      expect(limited.error).toMatchObject({ code: "rate_limited" })
+      await t.control.delete("/_sandbox/faults")
+      await reconcile()
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708 + 438 })
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(2)
+    })
+
+    it("a return received in two parts refunds each part once", async () => {
+      const { checkout, order } = await t.placedOrder()
+      const sweater = t.itemBySku(order, SWEATER)
+      expect((await t.fulfill(order.id, [sweater])).status).toBe(200)
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 2985 + 59 })
+
+      const returnId = await t.receiveReturn(order.id, [{ id: sweater.id, quantity: 3 }], [1, 2])
+      expect(returnId).toBeTruthy()
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 2985 + 59, refunded: 2985 })
+      expect(actionsOf(atPsp, "REFUND")).toHaveLength(2)
+    })
+
+    it("a cart in a currency the Resurs store does not take is refused when the session is created, saying why", async () => {
+      const cart = await t.shop.cart([1, 1, 1], "eur")
+      const collection = await t.shop.call("post", "/store/payment-collections", { cart_id: cart.id })
+      const session = await t.shop.call("post", `/store/payment-collections/${collection.data.payment_collection.id}/payment-sessions`, { provider_id: "pp_resurs_resurs" })
+      expect(session.status).toBe(400)
+      expect(session.data.message).toMatch(/Resurs Bank takes payments in SEK only; this cart is in EUR/)
+      expect(((await t.control.get("/_sandbox/requests?psp=resurs&endpoint=create-payment")).data as unknown[]).length).toBe(0)
+    })
+  },
+})
