@@ -135,17 +135,27 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
 
     const read = (checkout: Checkout) => checkout.connector.getPayment(checkout.created.pspReference, checkout.currency)
 
-    /** A capture, refund or cancel input in the shape the connector moves money by. */
+    /** A capture or refund input in the shape the connector moves money by (lines or an amount). */
     function moneyInput(checkout: Checkout, key: string, lines: PspOrderLine[]): MoneyOperationInput {
       const byLines = checkout.connector.capabilities.moneyBy === "lines"
       return { key, currency: checkout.currency, amount: sum(lines.map((line) => line.totalAmount)), ...(byLines ? { lines } : {}) }
     }
 
-    function expectApplied(outcome: MoneyOperationOutcome): void {
-      const settlement = outcome.status
-      expect(["succeeded", "accepted"]).toContain(settlement)
+    /**
+     * An operation the PSP took: final at once where it settles synchronously, and then the
+     * answer's own payment already holds the action its ids name; accepted ones carry ids to
+     * find the action later.
+     */
+    function expectApplied(checkout: Checkout, kind: PspAction["kind"], key: string, outcome: MoneyOperationOutcome): void {
+      const { capabilities } = checkout.connector
+      expect(capabilities.settlement === "synchronous" ? ["succeeded"] : ["succeeded", "accepted"]).toContain(outcome.status)
       if (outcome.status === "accepted") {
         expect(outcome.pspOperationIds.length).toBeGreaterThan(0)
+      }
+      if (outcome.status === "succeeded" && outcome.payment && outcome.pspOperationIds.length > 0) {
+        const ids = new Set(outcome.pspOperationIds)
+        expect(outcome.payment.actions.filter((action) => ids.has(action.id)).map((action) => action.kind)).toContain(kind)
+        expect(findPspAction(outcome.payment, kind, key, capabilities, outcome.pspOperationIds)).toBeDefined()
       }
     }
 
@@ -202,7 +212,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
       expect(first.quantity).toBeGreaterThanOrEqual(2)
       const part = partOf(first, 1)
       const partial = await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, "capture:conformance:part", [part]))
-      expectApplied(partial)
+      expectApplied(checkout, "capture", "capture:conformance:part", partial)
       const afterPart = await settledAction(checkout, "capture", "capture:conformance:part", partial.pspOperationIds)
       expect(afterPart.action.amount).toBe(part.totalAmount)
       expect(afterPart.payment.capturedAmount).toBe(part.totalAmount)
@@ -210,14 +220,14 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
 
       const rest = [restOf(first, part), ...others]
       const full = await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, "capture:conformance:rest", rest))
-      expectApplied(full)
+      expectApplied(checkout, "capture", "capture:conformance:rest", full)
       const afterRest = await settledAction(checkout, "capture", "capture:conformance:rest", full.pspOperationIds)
       expect(afterRest.action.amount).toBe(checkout.input.amount - part.totalAmount)
       expect(afterRest.payment).toMatchObject({ state: "captured", capturedAmount: checkout.input.amount, authorizedAmount: 0n })
       expect(actionsOf(afterRest.payment, "capture")).toHaveLength(2)
 
       const refund = await checkout.connector.refund(checkout.created.pspReference, moneyInput(checkout, "refund:conformance:part", [part]))
-      expectApplied(refund)
+      expectApplied(checkout, "refund", "refund:conformance:part", refund)
       const refunded = await settledAction(checkout, "refund", "refund:conformance:part", refund.pspOperationIds)
       expect(refunded.action.amount).toBe(part.totalAmount)
       expect(refunded.payment).toMatchObject({ capturedAmount: checkout.input.amount, refundedAmount: part.totalAmount })
@@ -230,7 +240,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
         return
       }
       const outcome = await checkout.connector.cancel(checkout.created.pspReference, { key: "cancel:conformance:order", currency: checkout.currency })
-      expectApplied(outcome)
+      expectApplied(checkout, "cancel", "cancel:conformance:order", outcome)
       const { action, payment } = await settledAction(checkout, "cancel", "cancel:conformance:order", outcome.pspOperationIds)
       expect(action.amount).toBe(checkout.input.amount)
       expect(payment).toMatchObject({ state: "canceled", authorizedAmount: 0n, capturedAmount: 0n, canceledAmount: checkout.input.amount })
@@ -241,7 +251,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
       const { capabilities } = checkout.connector
       const [, second] = checkout.input.lines
       const outcome = await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, "capture:conformance:once", [second]))
-      expectApplied(outcome)
+      expectApplied(checkout, "capture", "capture:conformance:once", outcome)
       const { action, payment } = await settledAction(checkout, "capture", "capture:conformance:once", outcome.pspOperationIds)
       expect(action.amount).toBe(second.totalAmount)
       if (capabilities.echoesKey) {
@@ -263,6 +273,8 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
       const part = partOf(first, 1)
       const a = await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, keyA, [part]))
       const b = await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, keyB, [restOf(first, part)]))
+      expectApplied(checkout, "capture", keyA, a)
+      expectApplied(checkout, "capture", keyB, b)
       const foundA = await settledAction(checkout, "capture", keyA, capabilities.echoesKey ? [] : a.pspOperationIds)
       const foundB = await settledAction(checkout, "capture", keyB, capabilities.echoesKey ? [] : b.pspOperationIds)
       expect(foundA.action.id).not.toBe(foundB.action.id)
@@ -310,6 +322,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
       const before = await read(checkout)
       expect(findPspAction(before, "capture", input.key, capabilities, [])).toBeUndefined()
       const again = await checkout.connector.capture(checkout.created.pspReference, input)
+      expectApplied(checkout, "capture", input.key, again)
       const { payment } = await settledAction(checkout, "capture", input.key, again.pspOperationIds)
       expect(actionsOf(payment, "capture")).toHaveLength(1)
       expect(payment.capturedAmount).toBe(first.totalAmount)
@@ -323,7 +336,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
       const input = moneyInput(checkout, "capture:conformance:429", [first])
       const outcome = await checkout.connector.capture(checkout.created.pspReference, input)
       expect(Date.now() - started).toBeGreaterThanOrEqual(950)
-      expectApplied(outcome)
+      expectApplied(checkout, "capture", input.key, outcome)
 
       const sent = await requests(harness.endpoints.capture)
       expect(sent.map((request) => request.status)).toEqual([429, expect.any(Number)])
@@ -341,7 +354,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
         await lateFailure.arm(sandbox)
         const input = moneyInput(checkout, "capture:conformance:late", [first])
         const outcome = await checkout.connector.capture(checkout.created.pspReference, input)
-        expectApplied(outcome)
+        expectApplied(checkout, "capture", input.key, outcome)
         const { action, payment } = await settledAction(checkout, "capture", input.key, outcome.pspOperationIds)
         expect(action.status).toBe("failed")
         expect(action.failureReason).toBeTruthy()
@@ -408,6 +421,7 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
 
           const odd = checkout.input.lines.find((line) => line.totalAmount % unit !== 0n) ?? checkout.input.lines[0]
           const outcome = await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, `capture:conformance:${currency.code}`, [odd]))
+          expectApplied(checkout, "capture", `capture:conformance:${currency.code}`, outcome)
           const { action, payment: captured } = await settledAction(checkout, "capture", `capture:conformance:${currency.code}`, outcome.pspOperationIds)
           expect(action.amount).toBe(odd.totalAmount)
           expect(captured.capturedAmount).toBe(odd.totalAmount)
