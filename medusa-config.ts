@@ -44,6 +44,7 @@ function paymentProviders() {
         clientSecret: process.env.RESURS_CLIENT_SECRET || "sandbox-resurs-secret",
         storeId: process.env.RESURS_STORE_ID || "4c4f2b0c-5a0e-4b1e-9d55-0f7d4bbf2c11",
         paymentMethodId: process.env.RESURS_PAYMENT_METHOD_ID || "d2a5a3a6-8f5e-4f0b-9b6c-0f3a1d7c0001",
+        // the sandbox's default store is Swedish
         currency: process.env.RESURS_CURRENCY || "SEK",
       },
     })

@@ -5,7 +5,9 @@
  *
  * Only requests that are safe to repeat are retried here: reads, and writes the PSP de-duplicates
  * by key. A non-idempotent write that times out surfaces as PspUnknownOutcomeError, and the
- * caller settles it by reading the PSP state.
+ * caller settles it by reading the PSP state. A 429 is the exception: the PSP applied nothing, so
+ * every request, write or not, is sent again under the same key while the retry budget lasts, then
+ * surfaces as PspRateLimitedError (never a refusal: the operation stays open).
  */
 import axios, { type AxiosInstance, type AxiosResponse } from "axios"
 import type { z } from "zod"
@@ -13,6 +15,7 @@ import {
   PspAuthenticationError,
   PspNotFoundError,
   PspProtocolError,
+  PspRateLimitedError,
   PspRequestRejectedError,
   PspUnknownOutcomeError,
   type PspErrorDetails,
@@ -27,13 +30,40 @@ export type RetryPolicy = {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 }
 
-/** Exponential backoff with full jitter (AWS architecture blog), honouring Retry-After when given. */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterSeconds?: number): number {
+/**
+ * How long to wait before attempt `attempt + 1`: what the PSP asked for (Retry-After) when it said,
+ * else exponential backoff with full jitter (AWS architecture blog). `undefined` when the PSP asks
+ * for longer than the policy waits in-process: retrying sooner would only be refused again, so the
+ * caller gives up at once and the operation is sent again later.
+ */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterSeconds?: number): number | undefined {
   if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds)) {
-    return Math.min(retryAfterSeconds * 1000, policy.maxDelayMs)
+    const asked = Math.max(0, retryAfterSeconds * 1000)
+    return asked <= policy.maxDelayMs ? asked : undefined
   }
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
   return Math.floor(Math.random() * ceiling)
+}
+
+const HTTP_DATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/
+
+/**
+ * A Retry-After header (RFC 9110 §10.2.3) in whole seconds from `now`: delay-seconds, or an
+ * HTTP-date (a date in the past is 0). `undefined` when absent or unreadable.
+ */
+export function parseRetryAfter(header: unknown, now: number = Date.now()): number | undefined {
+  if (typeof header !== "string") {
+    return undefined
+  }
+  const value = header.trim()
+  if (/^\d+$/.test(value)) {
+    return Number(value)
+  }
+  if (HTTP_DATE.test(value)) {
+    const at = Date.parse(value)
+    return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000))
+  }
+  return undefined
 }
 
 export type PspErrorBody = { code?: string; message?: string; traceId?: string; fields?: Record<string, string> }
@@ -71,10 +101,6 @@ export type PspHttpClient = {
   readonly axios: AxiosInstance
 }
 
-function isTransient(status: number): boolean {
-  return status === 429 || status >= 500
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClient {
@@ -105,7 +131,7 @@ export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClien
         // no answer: timeout, reset, refused. The PSP may have applied the request.
         const reason = axios.isAxiosError(error) ? (error.code ?? error.message) : String(error)
         if (req.safeToRetry && attempt < policy.attempts) {
-          await sleep(retryDelayMs(policy, attempt))
+          await sleep(retryDelayMs(policy, attempt) ?? 0)
           continue
         }
         throw new PspUnknownOutcomeError(`${options.psp} ${req.operation}: no answer (${reason})`, base)
@@ -155,16 +181,23 @@ export function createPspHttpClient(options: PspHttpClientOptions): PspHttpClien
         }
         throw new PspAuthenticationError(message, details)
       }
-      if (isTransient(status)) {
-        if (req.safeToRetry && attempt < policy.attempts) {
-          const retryAfter = responseHeaders["retry-after"] ? Number(responseHeaders["retry-after"]) : undefined
-          await sleep(retryDelayMs(policy, attempt, retryAfter))
+      const retryAfterSeconds = parseRetryAfter(responseHeaders["retry-after"])
+      if (status === 429) {
+        // the PSP applied nothing: the same request (same key) may go again, write or not
+        const delay = attempt < policy.attempts ? retryDelayMs(policy, attempt, retryAfterSeconds) : undefined
+        if (delay !== undefined) {
+          await sleep(delay)
           continue
         }
-        // 429 is refused before anything happens; 5xx may hide an applied write
-        if (status === 429) {
-          throw new PspRequestRejectedError(message, details)
+        throw new PspRateLimitedError(message, details, retryAfterSeconds)
+      }
+      if (status >= 500) {
+        const delay = req.safeToRetry && attempt < policy.attempts ? retryDelayMs(policy, attempt, retryAfterSeconds) : undefined
+        if (delay !== undefined) {
+          await sleep(delay)
+          continue
         }
+        // a 5xx may hide an applied write
         throw new PspUnknownOutcomeError(message, details)
       }
       if (status === 404) {

@@ -4,7 +4,7 @@
  * and acts on that, never on the callback's own status field.
  */
 import { CallbackRejectedError } from "../errors"
-import type { CallbackHint, CallbackInput } from "../types"
+import type { CallbackAcknowledgement, CallbackHint, CallbackInput } from "../types"
 import { resursAuthorizationCallbackSchema, resursManagementCallbackSchema } from "./schemas"
 
 function parseJson(rawBody: Buffer): unknown {
@@ -17,12 +17,18 @@ function parseJson(rawBody: Buffer): unknown {
 }
 
 export function parseResursCallback(input: CallbackInput): CallbackHint {
+  if (input.method !== "POST") {
+    throw new CallbackRejectedError(
+      `Resurs sends its callbacks as POST with a JSON body; a ${input.method} is not a Resurs callback`,
+      400
+    )
+  }
   const body = parseJson(input.rawBody)
   const authorization = resursAuthorizationCallbackSchema.safeParse(body)
   if (authorization.success) {
     const { paymentId, status } = authorization.data
     return {
-      pspReference: paymentId,
+      lookup: { pspReference: paymentId },
       dedupKey: `authorization:${paymentId}:${status}`,
       event: `AUTHORIZATION:${status}`,
       auditPayload: { ...authorization.data },
@@ -33,7 +39,7 @@ export function parseResursCallback(input: CallbackInput): CallbackHint {
   if (management.success) {
     const { paymentId, action, actionId } = management.data
     return {
-      pspReference: paymentId,
+      lookup: { pspReference: paymentId },
       dedupKey: `management:${actionId}`,
       event: `MANAGEMENT:${action}`,
       auditPayload: { ...management.data },
@@ -45,4 +51,9 @@ export function parseResursCallback(input: CallbackInput): CallbackHint {
     .slice(0, 4)
     .join("; ")
   throw new CallbackRejectedError(`Resurs callback is neither an authorization nor a management callback (${issues})`, 400)
+}
+
+/** What Resurs's own ecom library answers to a callback it took (R2 `Repository::process`): 202. */
+export function acknowledgeResursCallback(duplicate: boolean): CallbackAcknowledgement {
+  return { status: 202, body: { received: true, duplicate } }
 }

@@ -171,6 +171,9 @@ function toAction(entry: ResursActionLogEntry, currency: string): PspAction | un
   return {
     id: entry.actionId,
     kind,
+    // the actionLog records only what Resurs applied: there are no pending or failed entries
+    status: "succeeded",
+    // our key, as sent: fitKey(key, 50), see index.ts
     ...(entry.transactionId ? { key: entry.transactionId } : {}),
     amount: lines.reduce((sum, line) => sum + line.amount, 0n),
     lines,

@@ -75,9 +75,13 @@ export type ResursCreatePaymentRequest = {
   }
 }
 
+/** The longest `transactionId` we send Resurs; longer keys are hashed to fit (keys.ts), never cut. */
+export const RESURS_TRANSACTION_ID_MAX_LENGTH = 50
+
 export type ResursManagementRequest = {
   orderLines?: ResursOrderLineRequest[]
   creator?: string
+  /** our key on captures and refunds; Resurs keeps it on the actionLog entry (none on cancels) */
   transactionId?: string
 }
 

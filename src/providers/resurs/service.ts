@@ -3,6 +3,7 @@
  * Everything but the options and the connector comes from PspProvider.
  */
 import { z } from "zod"
+import { currencyExponent } from "../../lifecycle/money"
 import { ResursConnector } from "../../connectors/resurs"
 import type { Connector } from "../../connectors/types"
 import { PspProvider } from "../base/psp-provider"
@@ -13,6 +14,18 @@ export const RESURS_BASE_URLS = {
   production: "https://merchant-api.resurs.com/",
 } as const
 
+const RESURS_CURRENCY_REQUIRED =
+  "required: the currency of your Resurs store (SEK in Sweden, NOK in Norway, DKK in Denmark, EUR in Finland)"
+
+/** A currency the plugin knows with at most the 2 decimals Resurs amounts carry. */
+function isResursCurrency(code: string): boolean {
+  try {
+    return currencyExponent(code) <= 2
+  } catch {
+    return false
+  }
+}
+
 export const resursOptionsSchema = baseProviderOptionsSchema.extend({
   /** `test` or `production` Resurs; `baseUrl` overrides both (the local sandbox). */
   environment: z.enum(["test", "production"]).default("test"),
@@ -22,6 +35,16 @@ export const resursOptionsSchema = baseProviderOptionsSchema.extend({
   scope: z.string().min(1).default("merchant-api"),
   storeId: z.string({ error: "required: the Resurs store id (GET v2/stores)" }).min(1),
   paymentMethodId: z.string({ error: "required: the Resurs payment method id (GET v2/stores/{storeId}/payment_methods)" }).min(1),
+  /**
+   * The currency of the Resurs store: Resurs payloads carry none, the store's country decides it.
+   * Carts in any other currency are refused before they reach Resurs.
+   */
+  currency: z
+    .string({ error: RESURS_CURRENCY_REQUIRED })
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, { error: `${RESURS_CURRENCY_REQUIRED}; an ISO 4217 code such as "SEK"` })
+    .transform((code) => code.toLowerCase())
+    .refine(isResursCurrency, { error: "Resurs amounts have at most 2 decimals: use your Resurs store's currency (SEK, NOK, DKK or EUR)" }),
   /** Let Resurs accept payments it freezes for a fraud check (held until released). */
   handleFrozenPayments: z.boolean().default(true),
   /** How long the shopper has to finish the Resurs page; then the payment expires. */
@@ -51,6 +74,7 @@ export class ResursProvider extends PspProvider<ResursProviderOptions> {
       scope: options.scope,
       storeId: options.storeId,
       paymentMethodId: options.paymentMethodId,
+      currency: options.currency,
       handleFrozenPayments: options.handleFrozenPayments,
       timeToLiveInMinutes: options.timeToLiveInMinutes,
       tokenRefreshMarginSeconds: options.tokenRefreshMarginSeconds,

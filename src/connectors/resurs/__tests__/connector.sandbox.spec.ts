@@ -1,44 +1,36 @@
 /**
- * The Resurs connector against the PSP sandbox over HTTP: OAuth2 token reuse and refresh, the
- * wire format of payments and line operations, de-duplication of a repeated key on Resurs's own
- * actionLog, and the classification of failures (refused, authentication, unknown outcome).
+ * The Resurs connector against the PSP sandbox over HTTP, for what is Resurs's own: OAuth2 token
+ * reuse and refresh, the wire format of payments and line operations (our key as transactionId,
+ * hashed when too long), the store's currency, cancels, and the classification of failures
+ * (refused, authentication, rate limited, unknown outcome). What every connector must do is in
+ * conformance.sandbox.spec.ts.
  */
 import axios from "axios"
 import { startSandbox, type Sandbox } from "../../../../sandbox/src"
-import { PspAuthenticationError, PspRequestRejectedError, PspUnknownOutcomeError } from "../../errors"
-import type { PspOrderLine } from "../../types"
-import { ResursConnector, type ResursConnectorConfig } from ".."
+import {
+  PspAuthenticationError,
+  PspRateLimitedError,
+  PspRequestRejectedError,
+  PspUnknownOutcomeError,
+} from "../../errors"
+import { fitKey } from "../../keys"
+import { findPspAction } from "../../matching"
+import type { ResursConnector } from ".."
+import { decide, resursConnector, resursSandboxOptions, SHIPPING, SHIRTS } from "./fixtures"
 
 jest.setTimeout(30_000)
 
-const STORE_ID = "4c4f2b0c-5a0e-4b1e-9d55-0f7d4bbf2c11"
-const METHOD_ID = "d2a5a3a6-8f5e-4f0b-9b6c-0f3a1d7c0001"
-
-const lines: PspOrderLine[] = [
-  { reference: "SHIRT", description: "Linen Shirt", kind: "product", quantity: 2, totalAmount: 129_800n, vatRate: "25" },
-  { reference: "shipping", description: "Standard shipping", kind: "shipping", quantity: 1, totalAmount: 5_900n, vatRate: "25" },
-]
+type Logged = { method: string; endpoint?: string; status?: number; body: Record<string, unknown> }
 
 describe("ResursConnector against the sandbox", () => {
   let sandbox: Sandbox
   const control = () => axios.create({ baseURL: sandbox.url, validateStatus: () => true })
-
-  const connector = (overrides: Partial<ResursConnectorConfig> = {}) =>
-    new ResursConnector({
-      baseUrl: sandbox.baseUrls.resurs,
-      clientId: "sandbox-resurs-client",
-      clientSecret: "sandbox-resurs-secret",
-      scope: "merchant-api",
-      storeId: STORE_ID,
-      paymentMethodId: METHOD_ID,
-      handleFrozenPayments: true,
-      timeToLiveInMinutes: 60,
-      tokenRefreshMarginSeconds: 60,
-      timeoutMs: 2_000,
-      creator: "connector-test",
-      retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-      ...overrides,
-    })
+  const requests = async (endpoint?: string): Promise<Logged[]> =>
+    (await control().get(`/_sandbox/requests?psp=resurs${endpoint ? `&endpoint=${endpoint}` : ""}`)).data
+  const fault = async (rule: Record<string, unknown>) => {
+    const answer = await control().post("/_sandbox/faults", { psp: "resurs", ...rule })
+    expect(answer.status).toBeLessThan(300)
+  }
 
   const approvedPayment = async (resurs: ResursConnector) => {
     const created = await resurs.createCheckout({
@@ -46,87 +38,213 @@ describe("ResursConnector against the sandbox", () => {
       orderReference: "cart_01TEST",
       currency: "sek",
       amount: 135_700n,
-      lines,
+      lines: [SHIRTS, SHIPPING],
       returnUrls: { success: "http://shop.test/ok", fail: "http://shop.test/fail" },
       callbackUrl: "http://127.0.0.1:9/hooks/psp/resurs_resurs",
     })
-    expect((await control().post(`/_sandbox/resurs/payments/${created.pspReference}/decision`, { decision: "approve" })).status).toBe(200)
+    await decide(sandbox, created.pspReference)
     return created
   }
-
-  const tokenRequests = async () =>
-    ((await control().get("/_sandbox/requests?psp=resurs&endpoint=token")).data as unknown[]).length
+  const oneShirt = { ...SHIRTS, quantity: 1, totalAmount: 64_900n }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0, resurs: { tokenLifetimeSeconds: 600 }, callbackRetry: { maxAttempts: 1 } })
+    sandbox = await startSandbox({ port: 0, resurs: { ...resursSandboxOptions, tokenLifetimeSeconds: 600 }, callbackRetry: { maxAttempts: 1 } })
   })
   afterAll(() => sandbox.close())
   beforeEach(() => control().post("/_sandbox/reset"))
 
+  it("declares what Resurs can do, in the store's currency", () => {
+    expect(resursConnector(sandbox, "nok").capabilities).toEqual({
+      moneyBy: "lines",
+      settlement: "synchronous",
+      cancel: "lines",
+      echoesKey: { maxLength: 50 },
+      currencies: ["nok"],
+    })
+    expect(resursConnector(sandbox, "sek", { currency: "SEK" }).capabilities.currencies).toEqual(["sek"])
+    expect(() => resursConnector(sandbox, "sek", { currency: "kwd" })).toThrow(/at most 2 decimals/)
+  })
+
   it("creates a payment with exact decimal lines and reads it back in minor units", async () => {
-    const resurs = connector()
+    const resurs = resursConnector(sandbox)
     const created = await approvedPayment(resurs)
     expect(created.redirectUrl).toContain(`/resurs/hosted/payments/${created.pspReference}`)
     const payment = await resurs.getPayment(created.pspReference, "sek")
     expect(payment).toMatchObject({ state: "authorized", totalAmount: 135_700n, authorizedAmount: 135_700n, capturedAmount: 0n })
-    const [create] = (await control().get("/_sandbox/requests?psp=resurs&endpoint=create-payment")).data
-    expect(create.body.order.orderLines.map((line: { totalAmountIncludingVat: number }) => line.totalAmountIncludingVat)).toEqual([1298, 59])
+    const [create] = await requests("create-payment")
+    const orderLines = (create.body.order as { orderLines: Array<{ totalAmountIncludingVat: number }> }).orderLines
+    expect(orderLines.map((line) => line.totalAmountIncludingVat)).toEqual([1298, 59])
+  })
+
+  it("refuses, without a request, a cart or an operation in another currency than the store's", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    const before = (await requests()).length
+    await expect(
+      resurs.createCheckout({
+        key: "payses_eur",
+        orderReference: "cart_eur",
+        currency: "eur",
+        amount: 5_900n,
+        lines: [SHIPPING],
+        returnUrls: { success: "http://shop.test/ok", fail: "http://shop.test/fail" },
+        callbackUrl: "http://127.0.0.1:9/hooks",
+      })
+    ).rejects.toThrow(/takes SEK only \(got EUR\)/)
+    await expect(resurs.capture(created.pspReference, { key: "capt_eur", currency: "eur", amount: 5_900n, lines: [SHIPPING] })).rejects.toBeInstanceOf(
+      PspRequestRejectedError
+    )
+    expect(await requests()).toHaveLength(before)
   })
 
   it("gets one token for many concurrent requests, and logs in again once Resurs says it expired", async () => {
-    const resurs = connector()
+    const resurs = resursConnector(sandbox)
     const created = await approvedPayment(resurs)
     await Promise.all(Array.from({ length: 20 }, () => resurs.getPayment(created.pspReference, "sek")))
-    expect(await tokenRequests()).toBe(1)
+    expect(await requests("token")).toHaveLength(1)
 
     // the sandbox's clock runs past the token's life (ours does not: the refresh margin is unit-tested)
     await control().post("/_sandbox/clock/advance", { seconds: 700 })
     expect((await resurs.getPayment(created.pspReference, "sek")).state).toBe("authorized")
-    expect(await tokenRequests()).toBe(2)
+    expect(await requests("token")).toHaveLength(2)
   })
 
-  it("captures lines once however often the same key is sent, and refuses an over-capture", async () => {
-    const resurs = connector()
+  it("captures with one POST and no read, our key as transactionId, and names the action it made", async () => {
+    const resurs = resursConnector(sandbox)
     const created = await approvedPayment(resurs)
-    const shirt = { ...lines[0], quantity: 1, totalAmount: 64_900n }
-    const first = await resurs.capture(created.pspReference, { key: "capt_1", currency: "sek", amount: 64_900n, lines: [shirt] })
-    const again = await resurs.capture(created.pspReference, { key: "capt_1", currency: "sek", amount: 64_900n, lines: [shirt] })
-    expect(first.capturedAmount).toBe(64_900n)
-    expect(again.capturedAmount).toBe(64_900n)
-    expect(again.actions.filter((action) => action.kind === "capture")).toEqual([
-      expect.objectContaining({ key: "capt_1", amount: 64_900n, lines: [{ reference: "SHIRT", quantity: 1, amount: 64_900n }] }),
-    ])
+    const before = (await requests()).length
+    const outcome = await resurs.capture(created.pspReference, { key: "capt_1", currency: "sek", amount: 64_900n, lines: [oneShirt] })
 
-    const tooMuch = { ...lines[0], quantity: 2, totalAmount: 129_800n }
-    await expect(resurs.capture(created.pspReference, { key: "capt_2", currency: "sek", amount: 129_800n, lines: [tooMuch] })).rejects.toBeInstanceOf(
+    const sent = (await requests()).slice(before)
+    expect(sent.map((request) => [request.method, request.endpoint])).toEqual([["POST", "capture"]])
+    expect(sent[0].body).toEqual({
+      orderLines: [expect.objectContaining({ reference: "SHIRT", quantity: 1, totalAmountIncludingVat: 649 })],
+      creator: "connector-test",
+      transactionId: "capt_1",
+    })
+    const action = outcome.payment?.actions.find((candidate) => candidate.kind === "capture")
+    expect(outcome).toMatchObject({ status: "succeeded", pspOperationIds: [action?.id], payment: { capturedAmount: 64_900n } })
+    expect(action).toEqual(
+      expect.objectContaining({ status: "succeeded", key: "capt_1", amount: 64_900n, lines: [{ reference: "SHIRT", quantity: 1, amount: 64_900n }] })
+    )
+  })
+
+  it("sends a key longer than transactionId holds as its hash, never a prefix: two such keys stay two", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    const shared = `capture:fulfillment:ful_${"0".repeat(26)}` // 50 characters in common
+    const first = `${shared}:a`
+    const second = `${shared}:b`
+    const one = await resurs.capture(created.pspReference, { key: first, currency: "sek", amount: 64_900n, lines: [oneShirt] })
+    const two = await resurs.capture(created.pspReference, { key: second, currency: "sek", amount: 64_900n, lines: [oneShirt] })
+
+    const sent = (await requests("capture")).map((request) => request.body.transactionId)
+    expect(sent).toEqual([fitKey(first, 50), fitKey(second, 50)])
+    expect(sent.every((id) => typeof id === "string" && id.length <= 50 && !shared.startsWith(id))).toBe(true)
+    expect(one.pspOperationIds).not.toEqual(two.pspOperationIds)
+    const payment = await resurs.getPayment(created.pspReference, "sek")
+    expect(findPspAction(payment, "capture", first, resurs.capabilities, [])?.id).toBe(one.pspOperationIds[0])
+    expect(findPspAction(payment, "capture", second, resurs.capabilities, [])?.id).toBe(two.pspOperationIds[0])
+  })
+
+  it("reports an over-capture as Resurs's refusal", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    await resurs.capture(created.pspReference, { key: "capt_1", currency: "sek", amount: 64_900n, lines: [oneShirt] })
+    await expect(resurs.capture(created.pspReference, { key: "capt_2", currency: "sek", amount: 129_800n, lines: [SHIRTS] })).rejects.toBeInstanceOf(
       PspRequestRejectedError
     )
   })
 
+  it("cancels what is left after a partial capture, naming the CANCEL entry; a second cancel is Resurs's refusal", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    await resurs.capture(created.pspReference, { key: "capt_1", currency: "sek", amount: 64_900n, lines: [oneShirt] })
+    const canceled = await resurs.cancel(created.pspReference, { key: "cancel_1", currency: "sek" })
+    const [cancel] = (await requests("cancel")).map((request) => request.body)
+    expect(cancel).toEqual({ creator: "connector-test" }) // no lines: everything left; Resurs keeps no transactionId on cancels
+    const entry = canceled.payment?.actions.find((action) => action.kind === "cancel")
+    expect(canceled).toMatchObject({
+      status: "succeeded",
+      pspOperationIds: [entry?.id],
+      payment: { state: "captured", authorizedAmount: 0n, capturedAmount: 64_900n, canceledAmount: 70_800n },
+    })
+    expect(findPspAction(canceled.payment!, "cancel", "cancel_1", resurs.capabilities, canceled.pspOperationIds)?.amount).toBe(70_800n)
+
+    // Resurs answers an error that does not say "nothing left" in any documented way: a refusal
+    const again = await resurs.cancel(created.pspReference, { key: "cancel_2", currency: "sek" }).catch((error: unknown) => error)
+    expect(again).toBeInstanceOf(PspRequestRejectedError)
+    expect((await resurs.getPayment(created.pspReference, "sek")).actions.filter((action) => action.kind === "cancel")).toHaveLength(1)
+  })
+
+  it("cancels named lines only", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    const canceled = await resurs.cancel(created.pspReference, { key: "cancel_ship", currency: "sek", lines: [SHIPPING] })
+    expect(canceled.payment).toMatchObject({ state: "authorized", authorizedAmount: 129_800n, canceledAmount: 5_900n })
+  })
+
   it("reports refused credentials as an authentication error that names no secret", async () => {
-    const resurs = connector({ clientSecret: "wrong-secret-value" })
+    const resurs = resursConnector(sandbox, "sek", { clientSecret: "wrong-secret-value" })
     const error = await resurs.getPayment("anything", "sek").catch((e: unknown) => e)
     expect(error).toBeInstanceOf(PspAuthenticationError)
     expect(String((error as Error).message)).toMatch(/invalid_client/)
     expect(String((error as Error).message)).not.toContain("wrong-secret-value")
   })
 
-  it("treats a 503 or a lost answer on a capture as an unknown outcome, and a read is retried", async () => {
-    const resurs = connector()
+  it("treats a 503 or a lost answer on a capture as an unknown outcome; a read is retried", async () => {
+    const resurs = resursConnector(sandbox)
     const created = await approvedPayment(resurs)
-    await control().post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "error", status: 503, times: 1 })
+    await fault({ method: "POST", endpoint: "capture", effect: "error", status: 503, times: 1 })
     await expect(resurs.capture(created.pspReference, { key: "capt_u", currency: "sek", amount: 135_700n })).rejects.toBeInstanceOf(
       PspUnknownOutcomeError
     )
-    await control().post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "drop-response", times: 1 })
+    expect(await requests("capture")).toHaveLength(1) // a write that may have been applied is never repeated here
+    await fault({ method: "POST", endpoint: "capture", effect: "drop-response", times: 1 })
     await expect(resurs.capture(created.pspReference, { key: "capt_u", currency: "sek", amount: 135_700n })).rejects.toBeInstanceOf(
       PspUnknownOutcomeError
     )
-    // the dropped answer hid an applied capture; sending the key again finds it instead of capturing twice
-    const settled = await resurs.capture(created.pspReference, { key: "capt_u", currency: "sek", amount: 135_700n })
-    expect(settled.actions.filter((action) => action.kind === "capture")).toHaveLength(1)
 
-    await control().post("/_sandbox/faults", { psp: "resurs", method: "GET", path: "/resurs/v2/payments/*", effect: "error", status: 502, times: 1 })
-    expect((await resurs.getPayment(created.pspReference, "sek")).capturedAmount).toBe(135_700n)
+    await fault({ method: "GET", endpoint: "get-payment", effect: "error", status: 502, times: 1 })
+    const payment = await resurs.getPayment(created.pspReference, "sek")
+    // the dropped answer hid an applied capture: the engine finds it by key instead of capturing again
+    expect(payment.capturedAmount).toBe(135_700n)
+    expect(findPspAction(payment, "capture", "capt_u", resurs.capabilities, [])).toMatchObject({ amount: 135_700n, status: "succeeded" })
+  })
+
+  it("gives up on a 429 once the retry budget is spent: rate limited, not refused, nothing applied", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    await fault({ method: "POST", endpoint: "capture", effect: "error", status: 429, retryAfterSeconds: 0, times: 3 })
+    const error = await resurs.capture(created.pspReference, { key: "capt_r", currency: "sek", amount: 64_900n, lines: [oneShirt] }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PspRateLimitedError)
+    expect(error).not.toBeInstanceOf(PspRequestRejectedError)
+    expect((error as PspRateLimitedError).retryAfterSeconds).toBe(0)
+    const attempts = await requests("capture")
+    expect(attempts.map((request) => [request.status, request.body.transactionId])).toEqual([
+      [429, "capt_r"],
+      [429, "capt_r"],
+      [429, "capt_r"],
+    ])
+    expect((await resurs.getPayment(created.pspReference, "sek")).capturedAmount).toBe(0n)
+  })
+
+  it("does not retry sooner than a 429's Retry-After asks: it gives up at once with that delay", async () => {
+    const resurs = resursConnector(sandbox)
+    const created = await approvedPayment(resurs)
+    await fault({ method: "POST", endpoint: "refund", effect: "error", status: 429, retryAfterSeconds: 30, times: 1 })
+    await resurs.capture(created.pspReference, { key: "capt_1", currency: "sek", amount: 64_900n, lines: [oneShirt] })
+    const error = await resurs.refund(created.pspReference, { key: "refund_1", currency: "sek", amount: 64_900n, lines: [oneShirt] }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PspRateLimitedError)
+    expect((error as PspRateLimitedError).retryAfterSeconds).toBe(30)
+    expect(await requests("refund")).toHaveLength(1)
+  })
+
+  it("reports a 429 on the token endpoint as rate limited, not as refused credentials", async () => {
+    const resurs = resursConnector(sandbox)
+    await fault({ endpoint: "token", effect: "error", status: 429, retryAfterSeconds: 5, times: 1 })
+    const error = await resurs.getPayment("anything", "sek").catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PspRateLimitedError)
+    expect((error as PspRateLimitedError).retryAfterSeconds).toBe(5)
   })
 })

@@ -1,5 +1,5 @@
 import { CallbackRejectedError } from "../../errors"
-import { parseResursCallback } from "../callbacks"
+import { acknowledgeResursCallback, parseResursCallback } from "../callbacks"
 import {
   fromResursPayment,
   resursPaymentState,
@@ -132,33 +132,41 @@ describe("fromResursPayment", () => {
       currency: "sek",
     })
     expect(mapped.actions).toEqual([
-      { id: "a2", kind: "capture", key: "capt_1", amount: 30_000n, lines: [{ reference: "variant_1", quantity: 1, amount: 30_000n }] },
+      {
+        id: "a2",
+        kind: "capture",
+        status: "succeeded",
+        key: "capt_1",
+        amount: 30_000n,
+        lines: [{ reference: "variant_1", quantity: 1, amount: 30_000n }],
+      },
     ])
   })
 })
 
 describe("parseResursCallback", () => {
-  const parse = (body: string) => parseResursCallback({ rawBody: Buffer.from(body), headers: {}, query: {} })
+  const parse = (body: string, method: "GET" | "POST" = "POST") =>
+    parseResursCallback({ method, rawBody: Buffer.from(body), headers: {}, query: {} })
 
   it("reads authorization and management callbacks into hints with stable dedup keys", () => {
     expect(parse('{"paymentId":"p1","status":"FROZEN","created":"2026-01-01T00:00:00Z"}')).toMatchObject({
-      pspReference: "p1",
+      lookup: { pspReference: "p1" },
       dedupKey: "authorization:p1:FROZEN",
       event: "AUTHORIZATION:FROZEN",
       verified: false,
     })
     expect(parse('{"paymentId":"p1","action":"CAPTURE","actionId":"a9"}')).toMatchObject({
-      pspReference: "p1",
+      lookup: { pspReference: "p1" },
       dedupKey: "management:a9",
       event: "MANAGEMENT:CAPTURE",
       auditPayload: { paymentId: "p1", action: "CAPTURE", actionId: "a9" },
     })
   })
 
-  it("answers 415 to a body that is not JSON and 400 to JSON of the wrong shape", () => {
-    const status = (body: string) => {
+  it("answers 415 to a body that is not JSON, 400 to JSON of the wrong shape and to a GET", () => {
+    const status = (body: string, method: "GET" | "POST" = "POST") => {
       try {
-        parse(body)
+        parse(body, method)
       } catch (error) {
         return (error as CallbackRejectedError).httpStatus
       }
@@ -167,5 +175,18 @@ describe("parseResursCallback", () => {
     expect(status("paymentId=p1")).toBe(415)
     expect(status('{"paymentId":"p1","status":"PAID"}')).toBe(400)
     expect(status('{"status":"AUTHORIZED"}')).toBe(400)
+    expect(status('{"paymentId":"p1","status":"AUTHORIZED"}', "GET")).toBe(400)
+    expect(() => parse("", "GET")).toThrow(/POST/)
+  })
+
+  it("is never verified: nothing in a Resurs callback proves where it came from", () => {
+    expect(parse('{"paymentId":"p1","status":"AUTHORIZED"}').verified).toBe(false)
+  })
+})
+
+describe("acknowledgeResursCallback", () => {
+  it("answers 202, as Resurs's own ecom library does, and says whether it was a repeat", () => {
+    expect(acknowledgeResursCallback(false)).toEqual({ status: 202, body: { received: true, duplicate: false } })
+    expect(acknowledgeResursCallback(true)).toEqual({ status: 202, body: { received: true, duplicate: true } })
   })
 })

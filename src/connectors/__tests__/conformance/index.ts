@@ -1,0 +1,1 @@
+export { describeConnectorConformance, type ConformanceCurrency, type ConformanceHarness } from "./suite"
