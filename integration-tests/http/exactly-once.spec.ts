@@ -4,6 +4,8 @@
  * sandbox's latency faults and by waiting for the state that makes them (an operation in flight),
  * never with sleeps tuned to one machine.
  */
+import { updateRegionsWorkflow } from "@medusajs/medusa/core-flows"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import type { PaymentOperationRecord } from "../../src/modules/payment-ledger"
 import { reconcilePaymentsWorkflow } from "../../src/workflows/reconcile-payments"
@@ -47,8 +49,12 @@ medusaIntegrationTestRunner({
       }, 30_000, "every operation settled")
       const atPsp = await eventually(async () => {
         const payment = await t.sandboxPayment(pspReference)
-        return captured(payment) === amounts.captured && refunded(payment) === (amounts.refunded ?? 0) ? payment : undefined
-      }, 30_000, `${amounts.captured} captured at Resurs`)
+        if (captured(payment) !== amounts.captured || refunded(payment) !== (amounts.refunded ?? 0)) {
+          const operations = (await operationsOf(sessionId)).map((operation) => `${operation.idempotency_key}=${operation.status}:${operation.amount}`)
+          throw new Error(`Resurs shows ${payment.totals.captured} captured, ${payment.totals.refunded} refunded; operations ${operations.join(", ")}`)
+        }
+        return payment
+      }, 30_000, `${amounts.captured} captured and ${amounts.refunded ?? 0} refunded at Resurs`)
       await eventually(
         async () => {
           const medusa = await t.medusaTotals(sessionId)
@@ -208,7 +214,37 @@ medusaIntegrationTestRunner({
       expect(actionsOf(atPsp, "REFUND")).toHaveLength(2)
     })
 
+    it("a capture whose recording in Medusa a crash cut short (Capture row, no collection totals, no order transaction) is completed by the reconcile job", async () => {
+      const { checkout, order } = await t.placedOrder()
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])).status).toBe(200)
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708 })
+      const [payment] = await t.paymentsOf(checkout.sessionId)
+      const [capture] = payment.captures!
+      // what kill -9 between Medusa's capture steps leaves behind
+      const pg = getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION)
+      await pg.raw(`update payment_collection set captured_amount = 0, raw_captured_amount = '{"value":"0","precision":20}', status = 'authorized' where id = ?`, [payment.payment_collection_id])
+      await pg.raw(`delete from order_transaction where reference_id = ?`, [capture.id])
+      const paymentStatus = async () => (await t.admin.get(`/admin/orders/${order.id}`)).data.order.payment_status
+      expect(await paymentStatus()).toBe("authorized")
+
+      await reconcile()
+      expect(await paymentStatus()).toBe("partially_captured")
+      const { data } = await getContainer().resolve(ContainerRegistrationKeys.QUERY).graph({
+        entity: "order_transaction",
+        fields: ["amount", "reference"],
+        filters: { reference_id: capture.id },
+      })
+      expect(data.map((row: { amount: unknown; reference: string }) => [Number(row.amount), row.reference])).toEqual([[708, "capture"]])
+      // checked once: the next run does nothing more
+      await reconcile()
+      expect(actionsOf(await t.sandboxPayment(checkout.pspReference), "CAPTURE")).toHaveLength(1)
+    })
+
     it("a cart in a currency the Resurs store does not take is refused when the session is created, saying why", async () => {
+      // a shop owner enables the Swedish Resurs store on the EUR region by mistake
+      await updateRegionsWorkflow(getContainer()).run({
+        input: { selector: { id: t.store.regions.eur }, update: { payment_providers: ["pp_system_default", "pp_resurs_resurs"] } },
+      })
       const cart = await t.shop.cart([1, 1, 1], "eur")
       const collection = await t.shop.call("post", "/store/payment-collections", { cart_id: cart.id })
       const session = await t.shop.call("post", `/store/payment-collections/${collection.data.payment_collection.id}/payment-sessions`, { provider_id: "pp_resurs_resurs" })

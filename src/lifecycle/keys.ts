@@ -44,7 +44,3 @@ export function operationOrigin(source: OperationKeySource, id: string): string 
   return `${source}:${id}`
 }
 
-/** What every key made for `source` and a Medusa id beginning with `idPrefix` begins with. */
-export function operationKeyPrefix(kind: OperationKeyKind, source: OperationKeySource, idPrefix: string): string {
-  return `${kind}:${source}:${idPrefix}`
-}

@@ -16,11 +16,11 @@ import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { fromMinorUnits } from "../lifecycle/money"
 import { operationKey } from "../lifecycle/keys"
-import type { PaymentOperationRecord } from "../modules/payment-ledger"
 import { runMoneyOperation, settleInstrument } from "../settlement"
 import { syncPaymentWithPsp } from "./sync-payment-with-psp"
 import { ledgerOf, operationContext, orderPayments } from "./utils/order-payments"
 import { recordInMedusa, settleAndRecord } from "./utils/record-in-medusa"
+import { verifyMedusaRecords } from "./utils/verify-medusa-record"
 
 export async function reconcileCanceledOrder(container: MedusaContainer, orderId: string): Promise<{ issues: string[] }> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
@@ -91,12 +91,16 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
   const ledger = ledgerOf(container)
   const seconds = input.olderThanSeconds ?? ledger.lifecyclePolicy().reconcileAfterSeconds
   const policy = ledger.lifecyclePolicy()
-  const { operations, unrecorded, recentlyRecorded, syncs } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000), policy.pollPaymentsForHours)
+  const { operations, unrecorded, unverified, syncs } = await ledger.listUnsettledWork(new Date(Date.now() - seconds * 1000), policy.pollPaymentsForHours)
   const result: ReconcileResult = { operations_settled: 0, payments_synced: 0, orders_reconciled: 0, issues: [] }
 
-  // An operation made for a Medusa Capture/Refund that Medusa never kept (the process stopped
-  // between the PSP's answer and Medusa's rollback) is recordable again.
-  const lost = await missingMedusaRecords(container, recentlyRecorded)
+  // Medusa's record of each movement, checked once: completed where a crash left it half done;
+  // a Capture/Refund that Medusa never kept (the process stopped between the PSP's answer and
+  // Medusa's rollback) makes the operation recordable again.
+  const { lost, repaired } = await verifyMedusaRecords(container, unverified)
+  for (const problem of repaired) {
+    logger.warn(`reconcile: completed Medusa's record: ${problem}`)
+  }
   for (const operation of lost) {
     await ledger.releaseMedusaRecord({ operation_id: operation.id, medusa_record_id: operation.medusa_record_id! })
   }
@@ -142,21 +146,6 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
     }
   }
   return result
-}
-
-async function missingMedusaRecords(container: MedusaContainer, operations: PaymentOperationRecord[]): Promise<PaymentOperationRecord[]> {
-  if (!operations.length) {
-    return []
-  }
-  const paymentModule = container.resolve(Modules.PAYMENT)
-  const ids = (kind: string) => operations.filter((operation) => operation.kind === kind).map((operation) => operation.medusa_record_id!)
-  const captureIds = ids("capture")
-  const refundIds = ids("refund")
-  const existing = new Set([
-    ...(captureIds.length ? await paymentModule.listCaptures({ id: captureIds }, { select: ["id"] }) : []).map((row) => row.id),
-    ...(refundIds.length ? await paymentModule.listRefunds({ id: refundIds }, { select: ["id"] }) : []).map((row) => row.id),
-  ])
-  return operations.filter((operation) => !existing.has(operation.medusa_record_id!))
 }
 
 const reconcilePaymentsStep = createStep("reconcile-payments-step", async (input: { olderThanSeconds?: number }, { container }) => {

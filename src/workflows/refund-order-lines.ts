@@ -6,7 +6,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { returnRefundLines, type ItemQuantity } from "../lifecycle/capture-plan"
-import { operationKeyPrefix, type OperationKeySource } from "../lifecycle/keys"
+import type { OperationKeySource } from "../lifecycle/keys"
 import { moveOrderMoney, type OrderMoneyResult } from "./utils/move-order-money"
 
 export type RefundOrderLinesInput = {
@@ -15,33 +15,10 @@ export type RefundOrderLinesInput = {
   source: OperationKeySource
   id: string
   items: ItemQuantity[]
-  /**
-   * `items` are what has been received of this return so far (a return may be received in
-   * parts): what earlier receipts of it refunded is left out.
-   */
-  return_id?: string
 }
 
 export function refundOrderLines(container: MedusaContainer, input: RefundOrderLinesInput): Promise<OrderMoneyResult> {
-  const { return_id: returnId, ...request } = input
-  return moveOrderMoney(container, { ...request, kind: "refund" }, ({ checkoutLines, ledger }) => {
-    const lines = returnRefundLines(checkoutLines, input.items)
-    if (!returnId) {
-      return lines
-    }
-    const earlier = operationKeyPrefix("refund", "return", `${returnId}:`)
-    const refunded = new Map<string, number>()
-    for (const operation of ledger.operations) {
-      if (operation.key.startsWith(earlier) && operation.status !== "failed") {
-        for (const line of operation.lines) {
-          refunded.set(line.id, (refunded.get(line.id) ?? 0) + line.quantity)
-        }
-      }
-    }
-    return lines
-      .map((line) => ({ id: line.id, quantity: line.quantity - (refunded.get(line.id) ?? 0) }))
-      .filter((line) => line.quantity > 0)
-  })
+  return moveOrderMoney(container, { ...input, kind: "refund" }, ({ checkoutLines }) => returnRefundLines(checkoutLines, input.items))
 }
 
 const refundOrderLinesStep = createStep("refund-order-lines-step", async (input: RefundOrderLinesInput, { container }) => {

@@ -105,6 +105,7 @@ export interface PaymentOperationRecord {
   completed_at: Date | null
   origin: string | null
   medusa_record_id: string | null
+  medusa_verified_at: Date | null
   created_at: Date
   updated_at: Date
 }

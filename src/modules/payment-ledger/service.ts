@@ -653,8 +653,8 @@ export default class PaymentLedgerModuleService extends MedusaService({
   ): Promise<{
     operations: PaymentOperationRecord[]
     unrecorded: PaymentOperationRecord[]
-    /** assigned to a Medusa Capture/Refund in the last day: the job checks that record still exists */
-    recentlyRecorded: PaymentOperationRecord[]
+    /** assigned to a Medusa Capture/Refund and not yet found complete there: the job checks that record */
+    unverified: PaymentOperationRecord[]
     /** instruments to sync with their PSP */
     syncs: string[]
   }> {
@@ -676,14 +676,16 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .where("updated_at", "<", olderThan)
       .whereNull("deleted_at")
       .orderBy("completed_at")
-    const recentlyRecorded = await knex<PaymentOperationRecord>("payment_operation")
+    const unverified = await knex<PaymentOperationRecord>("payment_operation")
       .where({ status: "succeeded" })
       .whereIn("kind", ["capture", "refund"])
       .whereNotNull("medusa_record_id")
       .whereNot("medusa_record_id", RECORDING)
+      .whereNull("medusa_verified_at")
       .where("updated_at", "<", olderThan)
-      .where("updated_at", ">", new Date(olderThan.getTime() - 24 * 3600 * 1000))
       .whereNull("deleted_at")
+      .orderBy("completed_at")
+      .limit(500)
     // payments to read from the PSP: a sync asked for and not done (its event lost), a callback
     // never processed, and payments the PSP may still decide on (the shopper may have approved and
     // never come back, every callback dropped): polled less often as they age, for `pollForHours`
@@ -715,7 +717,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .orderBy("created_at", "desc")
       .limit(500)
     const syncs = [...new Set([...requested, ...unprocessed, ...undecided].map((row: { instrument_id: string }) => row.instrument_id))]
-    return { operations, unrecorded, recentlyRecorded, syncs }
+    return { operations, unrecorded, unverified, syncs }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */
@@ -729,6 +731,15 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .whereNull("deleted_at")
       .first()
     return row ?? null
+  }
+
+  /** The reconcile job found the Medusa record of these operations complete. */
+  @InjectTransactionManager()
+  async markMedusaVerified(operationIds: string[], @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    if (operationIds.length) {
+      const knex = transaction(sharedContext)
+      await knex("payment_operation").whereIn("id", operationIds).update({ medusa_verified_at: knex.fn.now() })
+    }
   }
 
   /** The instrument our merchant reference names, for one provider, if any. */

@@ -20,7 +20,7 @@ export class Migration20261130042757 extends Migration {
     this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_payment_callback_provider_id_dedup_key_unique" ON "payment_callback" ("provider_id", "dedup_key") WHERE deleted_at IS NULL;`);
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_payment_callback_instrument_id_processed_at" ON "payment_callback" ("instrument_id", "processed_at") WHERE deleted_at IS NULL AND processed_at IS NULL;`);
 
-    this.addSql(`alter table if exists "payment_operation" add column if not exists "lease_expires_at" timestamptz null, add column if not exists "psp_operation_ids" jsonb null, add column if not exists "tender_id" text null;`);
+    this.addSql(`alter table if exists "payment_operation" add column if not exists "lease_expires_at" timestamptz null, add column if not exists "psp_operation_ids" jsonb null, add column if not exists "tender_id" text null, add column if not exists "medusa_verified_at" timestamptz null;`);
     this.addSql(`alter table if exists "payment_operation" add column if not exists "lease_owner" text null;`);
     // `pending` meant "unknown outcome" (this plugin had no asynchronous PSP yet); one id becomes a list
     this.addSql(`update "payment_operation" set "status" = 'unknown' where "status" = 'pending';`);
@@ -42,7 +42,7 @@ export class Migration20261130042757 extends Migration {
 
     this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_payment_callback_dedup_key_unique" ON "payment_callback" ("dedup_key") WHERE deleted_at IS NULL;`);
 
-    this.addSql(`alter table if exists "payment_operation" drop column if exists "lease_expires_at", drop column if exists "tender_id";`);
+    this.addSql(`alter table if exists "payment_operation" drop column if exists "lease_expires_at", drop column if exists "tender_id", drop column if exists "medusa_verified_at";`);
 
     this.addSql(`alter table if exists "payment_operation" add column if not exists "psp_operation_id" text null;`);
     this.addSql(`update "payment_operation" set "psp_operation_id" = "psp_operation_ids"->>0, "status" = case when "status" in ('unknown', 'accepted') then 'pending' when "status" = 'lapsed' then 'failed' else "status" end;`);

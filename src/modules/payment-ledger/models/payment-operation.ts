@@ -45,5 +45,10 @@ export const PaymentOperation = model
     origin: model.text().nullable(),
     /** The Medusa Capture or Refund that records this operation, once recorded (null: PSP only, so far). */
     medusa_record_id: model.text().nullable(),
+    /**
+     * When the reconcile job found the Medusa record complete (the Capture/Refund row, the payment
+     * collection's totals, the order transaction): a crash inside Medusa's workflow can leave it half done.
+     */
+    medusa_verified_at: model.dateTime().nullable(),
   })
   .indexes([{ on: ["idempotency_key"], unique: true }])

@@ -5,6 +5,7 @@
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
+import { OperationInFlightError } from "../../../../../settlement"
 import { captureOrderLinesWorkflow } from "../../../../../workflows/capture-order-lines"
 import { refundOrderLinesWorkflow } from "../../../../../workflows/refund-order-lines"
 import type { AdminMoveOrderLinesType } from "./validators"
@@ -27,15 +28,24 @@ export function moveLinesRoute(kind: "capture" | "refund") {
       id: `${req.params.id}:${requestKey}`,
       items: req.validatedBody.items.map((item) => ({ order_item_id: item.id, quantity: item.quantity })),
     }
-    const { result } =
-      kind === "capture"
-        ? await captureOrderLinesWorkflow(req.scope).run({
-            input: {
-              ...input,
-              ...(req.validatedBody.include_shipping !== undefined ? { include_shipping: req.validatedBody.include_shipping } : {}),
-            },
-          })
-        : await refundOrderLinesWorkflow(req.scope).run({ input })
-    res.status(result.status === "pending" ? 202 : 200).json(result)
+    try {
+      const { result } =
+        kind === "capture"
+          ? await captureOrderLinesWorkflow(req.scope).run({
+              input: {
+                ...input,
+                ...(req.validatedBody.include_shipping !== undefined ? { include_shipping: req.validatedBody.include_shipping } : {}),
+              },
+            })
+          : await refundOrderLinesWorkflow(req.scope).run({ input })
+      res.status(result.status === "pending" ? 202 : 200).json(result)
+    } catch (error) {
+      // Medusa's error handler replaces a conflict's message with a generic one; this one says what to do
+      if (error instanceof OperationInFlightError || (error as MedusaError).type === MedusaError.Types.CONFLICT) {
+        res.status(409).json({ type: MedusaError.Types.CONFLICT, message: (error as Error).message })
+        return
+      }
+      throw error
+    }
   }
 }
