@@ -240,6 +240,44 @@ medusaIntegrationTestRunner({
       expect(actionsOf(await t.sandboxPayment(checkout.pspReference), "CAPTURE")).toHaveLength(1)
     })
 
+    it("a payment whose creation answer was lost is found at Resurs and kept, never left without its reference", async () => {
+      await t.control.post("/_sandbox/faults", { psp: "resurs", endpoint: "create-payment", effect: "drop-response", times: 1 })
+      const checkout = await t.checkoutAtResurs()
+      const { data: created } = await t.control.get("/_sandbox/resurs/payments")
+      expect((created as { id: string }[]).map((payment) => payment.id)).toEqual([checkout.pspReference])
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      expect(instrument!.psp_reference).toBe(checkout.pspReference)
+      expect(checkout.redirectUrl).toMatch(new RegExp(`/resurs/hosted/payments/${checkout.pspReference}$`))
+    })
+
+    it("a refund made in Resurs's back office is adopted under Resurs's id and recorded in Medusa once", async () => {
+      const { checkout, order } = await t.placedOrder()
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])).status).toBe(200)
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708 })
+
+      // the merchant refunds the shirt in Resurs's own portal: no key of ours on it
+      const token = await t.control.post(
+        "/resurs/oauth2/token",
+        new URLSearchParams({ client_id: "sandbox-resurs-client", client_secret: "sandbox-resurs-secret", scope: "merchant-api", grant_type: "client_credentials" }).toString(),
+        { headers: { "content-type": "application/x-www-form-urlencoded" } }
+      )
+      const refund = await t.control.post(
+        `/resurs/v2/payments/${checkout.pspReference}/refund`,
+        { orderLines: [{ description: "Linen Shirt", reference: SHIRT, quantity: 1, quantityUnit: "st", vatRate: 25, totalAmountIncludingVat: 649, type: "NORMAL" }], creator: "back office" },
+        { headers: { authorization: `Bearer ${token.data.access_token}` } }
+      )
+      expect(refund.status).toBe(200)
+
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708, refunded: 649 })
+      const [action] = actionsOf(atPsp, "REFUND")
+      const adopted = (await operationsOf(checkout.sessionId)).filter((operation) => operation.kind === "refund")
+      expect(adopted).toHaveLength(1)
+      expect(adopted[0]).toMatchObject({ status: "succeeded", psp_operation_ids: [action.actionId], origin: `psp:${action.actionId}` })
+      expect(adopted[0].medusa_record_id).toMatch(/^ref/)
+      await reconcile()
+      expect(await t.medusaTotals(checkout.sessionId)).toEqual({ captured: 708, refunded: 649 })
+    })
+
     it("a cart in a currency the Resurs store does not take is refused when the session is created, saying why", async () => {
       // a shop owner enables the Swedish Resurs store on the EUR region by mistake
       await updateRegionsWorkflow(getContainer()).run({

@@ -222,6 +222,12 @@ export interface Connector {
   readonly psp: string
   readonly capabilities: ConnectorCapabilities
   createCheckout(input: CreateCheckoutInput): Promise<CreatedCheckout>
+  /**
+   * The PSP payment a `createCheckout` whose answer was lost may have made, found by what was sent
+   * (our key, the merchant reference); undefined when the PSP has none. Omitted where the PSP
+   * cannot be searched: the checkout then fails and the shopper starts again.
+   */
+  findCheckout?(input: CreateCheckoutInput): Promise<CreatedCheckout | undefined>
   /** `currency` is the payment's: some PSPs (Resurs) leave it out of their payloads */
   getPayment(pspReference: string, currency: string): Promise<PspPayment>
   /**

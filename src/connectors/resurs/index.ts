@@ -29,14 +29,17 @@ import type {
 import { acknowledgeResursCallback, parseResursCallback } from "./callbacks"
 import {
   fromResursPayment,
+  SESSION_METADATA_KEY,
   toResursCreatePayment,
   toResursManagementRequest,
+  toResursOrderReference,
   type ResursCheckoutSettings,
 } from "./mapping"
 import {
   RESURS_TRANSACTION_ID_MAX_LENGTH,
   resursErrorSchema,
   resursPaymentSchema,
+  resursPaymentSearchSchema,
   resursTokenSchema,
   type ResursPayment,
 } from "./schemas"
@@ -177,7 +180,27 @@ export class ResursConnector implements Connector {
       safeToRetry: false,
       response: resursPaymentSchema,
     })
-    const payment = fromResursPayment(data, input.currency)
+    return this.createdCheckout(data, input.currency)
+  }
+
+  /** A lost create is found by its order reference and our key in the payment's metadata. */
+  async findCheckout(input: CreateCheckoutInput): Promise<CreatedCheckout | undefined> {
+    const { data } = await this.http.request({
+      operation: "search payments",
+      method: "POST",
+      path: "v2/payments/search",
+      body: { storeId: this.config.storeId, orderReference: toResursOrderReference(input.orderReference) },
+      safeToRetry: true,
+      response: resursPaymentSearchSchema,
+    })
+    const made = data.content.find((payment) =>
+      (payment.metadata?.custom ?? []).some((entry) => entry.key === SESSION_METADATA_KEY && entry.value === input.key)
+    )
+    return made ? this.createdCheckout(made, input.currency) : undefined
+  }
+
+  private createdCheckout(data: ResursPayment, currency: string): CreatedCheckout {
+    const payment = fromResursPayment(data, currency)
     if (!payment.redirectUrl) {
       throw new PspProtocolError(`resurs create payment: no taskRedirectionUrls.customerUrl (status ${data.status})`, {
         psp: this.psp,

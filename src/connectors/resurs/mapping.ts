@@ -23,6 +23,9 @@ import type {
 } from "./schemas"
 
 const RESURS_MAX_DECIMALS = 2
+
+/** The key of our payment session id in a Resurs payment's metadata: how a lost create is found again. */
+export const SESSION_METADATA_KEY = "medusa_payment_session_id"
 const MAX_TEXT = 50
 
 export type ResursCheckoutSettings = {
@@ -102,7 +105,7 @@ export function toResursCreatePayment(
           },
         }
       : {}),
-    metadata: { custom: [{ key: "medusa_payment_session_id", value: input.key }] },
+    metadata: { custom: [{ key: SESSION_METADATA_KEY, value: input.key }] },
     options: {
       initiatedOnCustomersDevice: true,
       handleFrozenPayments: settings.handleFrozenPayments,

@@ -121,8 +121,12 @@ export const resursPaymentSchema = z.object({
   taskRedirectionUrls: z
     .object({ merchantUrl: z.string().nullish(), customerUrl: z.string().nullish(), coApplicantUrl: z.string().nullish() })
     .nullish(),
+  metadata: z.object({ custom: z.array(z.object({ key: z.string(), value: z.string() })).default([]) }).nullish(),
 })
 export type ResursPayment = z.infer<typeof resursPaymentSchema>
+
+/** `POST v2/payments/search`: the payments of a store, by order reference. */
+export const resursPaymentSearchSchema = z.object({ content: z.array(resursPaymentSchema).default([]) })
 
 export const resursErrorSchema = z
   .object({

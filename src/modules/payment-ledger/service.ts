@@ -291,7 +291,8 @@ export default class PaymentLedgerModuleService extends MedusaService({
   ): Promise<PaymentOperationRecord> {
     const knex = transaction(sharedContext)
     const operation = await lockedOperation(knex, idempotencyKey)
-    if (operation.status !== "requested" || operation.lease_owner !== details.owner) {
+    // a first send is `requested`; a re-send after a lost answer stays `unknown` while its holder calls
+    if ((operation.status !== "requested" && operation.status !== "unknown") || operation.lease_owner !== details.owner) {
       return operation
     }
     return updateOperation(knex, operation.id, {

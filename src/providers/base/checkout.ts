@@ -4,6 +4,7 @@
  */
 import { MedusaError } from "@medusajs/framework/utils"
 import type { InitiatePaymentInput } from "@medusajs/framework/types"
+import { PspUnknownOutcomeError } from "../../connectors/errors"
 import type { Connector, CreatedCheckout } from "../../connectors/types"
 import { toMinorUnits, type MinorUnits } from "../../lifecycle/money"
 import type { CheckoutLine } from "../../lifecycle/order-lines"
@@ -74,7 +75,7 @@ export async function openCheckout(
     lines: request.lines,
     merchantReference: request.sessionId,
   })
-  const created = await connector.createCheckout({
+  const input = {
     key: request.sessionId,
     orderReference: request.cartId,
     currency: request.currency,
@@ -83,7 +84,18 @@ export async function openCheckout(
     ...(request.customer ? { customer: request.customer } : {}),
     returnUrls: urls.returnUrls,
     callbackUrl: urls.callbackUrl,
-  })
+  }
+  let created: CreatedCheckout
+  try {
+    created = await connector.createCheckout(input)
+  } catch (error) {
+    // the PSP may have made the payment: find it, so it is never left without its reference here
+    const found = error instanceof PspUnknownOutcomeError && connector.findCheckout ? await connector.findCheckout(input) : undefined
+    if (!found) {
+      throw error
+    }
+    created = found
+  }
   await ledger.attachPspReference(instrument.id, created.pspReference, created.payment)
   return created
 }

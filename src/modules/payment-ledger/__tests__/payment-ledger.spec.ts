@@ -250,6 +250,12 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         // a lease that ran out (its worker crashed) is taken over
         await service.beginOperation(instrument.id, { idempotency_key: "capt_2", kind: "capture", amount: 1000n }, { owner: "crashed", seconds: 0 })
         expect(await service.acquireLease("capt_2", { owner: "rescuer", seconds: 60 })).toMatchObject({ lease_owner: "rescuer" })
+        // a re-send whose answer is lost again gives its lease back, so the next attempt can take it
+        const again = await service.acquireLease("capt_1", { owner: "resender", seconds: 60 })
+        expect(again).toBeNull() // w-winner holds it
+        const winner = winners[0]!.lease_owner!
+        expect(await service.markOperationUnknown("capt_1", { owner: winner, error: { code: "http_503", message: "again" } })).toMatchObject({ status: "unknown", lease_owner: null })
+        expect(await service.acquireLease("capt_1", { owner: "resender", seconds: 60 })).toMatchObject({ lease_owner: "resender", attempts: 3 })
         // only the holder may declare the outcome unknown
         expect(await service.markOperationUnknown("capt_2", { owner: "crashed", error: { code: "x", message: "late" } })).toMatchObject({ status: "requested", lease_owner: "rescuer" })
       })
