@@ -156,6 +156,10 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   const context = { ledger, connector, instrument }
   const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state })
+  if (payment.lineIds && !(instrument.metadata ?? {}).psp_line_ids) {
+    // PSPs that number the order's lines themselves (Nemuru, Digital River): captures and refunds name them
+    await ledger.updatePaymentInstruments({ id: instrument.id, metadata: { ...(instrument.metadata ?? {}), psp_line_ids: payment.lineIds } })
+  }
 
   const applied: string[] = []
   let side = await readMedusaSide(container, instrument.payment_session_id)

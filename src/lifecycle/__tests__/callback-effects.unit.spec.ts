@@ -68,3 +68,13 @@ describe("callbackEffects", () => {
     )
   })
 })
+
+describe("the ship gate (authorized, but the PSP has not cleared it for shipping)", () => {
+  it("holds an authorized order like a credit review does, and releases it once the PSP clears it", () => {
+    const placed = { orderId: "order_1", orderCanceled: false, paymentExists: true, recordedState: "processing" as const }
+    expect(callbackEffects("authorized", placed, false)).toEqual([{ kind: "mark_order", state: "on_hold" }])
+    expect(callbackEffects("authorized", { ...placed, recordedState: "on_hold" }, true)).toEqual([{ kind: "mark_order", state: "processing" }])
+    // the cart is still completed: the gate is about shipping, not about taking the order
+    expect(callbackEffects("authorized", { orderCanceled: false, paymentExists: false }, false)).toEqual([{ kind: "process_payment" }])
+  })
+})
