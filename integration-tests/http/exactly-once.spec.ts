@@ -68,6 +68,16 @@ medusaIntegrationTestRunner({
       return atPsp
     }
 
+    /** What the merchant does in Resurs's own portal: the API, with no key of ours. */
+    const backOffice = async (pspReference: string, action: "capture" | "refund", body: Record<string, unknown> = {}) => {
+      const token = await t.control.post(
+        "/resurs/oauth2/token",
+        new URLSearchParams({ client_id: "sandbox-resurs-client", client_secret: "sandbox-resurs-secret", scope: "merchant-api", grant_type: "client_credentials" }).toString(),
+        { headers: { "content-type": "application/x-www-form-urlencoded" } }
+      )
+      return t.control.post(`/resurs/v2/payments/${pspReference}/${action}`, { ...body, creator: "back office" }, { headers: { authorization: `Bearer ${token.data.access_token}` } })
+    }
+
     const operationInFlight = (sessionId: string, kind: string) =>
       eventually(async () => (await operationsOf(sessionId)).find((operation) => operation.kind === kind && operation.status === "requested"), 20_000, `a ${kind} in flight`)
 
@@ -248,6 +258,12 @@ medusaIntegrationTestRunner({
       const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
       expect(instrument!.psp_reference).toBe(checkout.pspReference)
       expect(checkout.redirectUrl).toMatch(new RegExp(`/resurs/hosted/payments/${checkout.pspReference}$`))
+
+      // a 503 that Resurs never applied: the search proves it absent, and it is made once
+      await t.control.post("/_sandbox/faults", { psp: "resurs", endpoint: "create-payment", effect: "error", status: 503, times: 1 })
+      const second = await t.checkoutAtResurs()
+      const { data: all } = await t.control.get("/_sandbox/resurs/payments")
+      expect((all as { id: string }[]).map((payment) => payment.id).sort()).toEqual([checkout.pspReference, second.pspReference].sort())
     })
 
     it("a refund made in Resurs's back office is adopted under Resurs's id and recorded in Medusa once", async () => {
@@ -256,16 +272,9 @@ medusaIntegrationTestRunner({
       await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708 })
 
       // the merchant refunds the shirt in Resurs's own portal: no key of ours on it
-      const token = await t.control.post(
-        "/resurs/oauth2/token",
-        new URLSearchParams({ client_id: "sandbox-resurs-client", client_secret: "sandbox-resurs-secret", scope: "merchant-api", grant_type: "client_credentials" }).toString(),
-        { headers: { "content-type": "application/x-www-form-urlencoded" } }
-      )
-      const refund = await t.control.post(
-        `/resurs/v2/payments/${checkout.pspReference}/refund`,
-        { orderLines: [{ description: "Linen Shirt", reference: SHIRT, quantity: 1, quantityUnit: "st", vatRate: 25, totalAmountIncludingVat: 649, type: "NORMAL" }], creator: "back office" },
-        { headers: { authorization: `Bearer ${token.data.access_token}` } }
-      )
+      const refund = await backOffice(checkout.pspReference, "refund", {
+        orderLines: [{ description: "Linen Shirt", reference: SHIRT, quantity: 1, quantityUnit: "st", vatRate: 25, totalAmountIncludingVat: 649, type: "NORMAL" }],
+      })
       expect(refund.status).toBe(200)
 
       const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708, refunded: 649 })
@@ -276,6 +285,24 @@ medusaIntegrationTestRunner({
       expect(adopted[0].medusa_record_id).toMatch(/^ref/)
       await reconcile()
       expect(await t.medusaTotals(checkout.sessionId)).toEqual({ captured: 708, refunded: 649 })
+    })
+
+    it("a payment the PSP captured before the order was placed is adopted: Medusa records it once and it can be refunded", async () => {
+      const checkout = await t.checkoutAtResurs()
+      await t.decide(checkout.pspReference, "approve")
+      expect((await backOffice(checkout.pspReference, "capture")).status).toBe(200)
+      await t.callbacksIdle()
+      const completed = await t.shop.complete(checkout.cartId)
+      expect(completed.data.type).toBe("order")
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 4131 })
+
+      const [payment] = await t.paymentsOf(checkout.sessionId)
+      const refund = await t.admin.post(`/admin/payments/${payment.id}/refund`, { amount: 649 + 59 })
+      expect(refund.status).toBe(200)
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 4131, refunded: 708 })
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
+      expect(actionsOf(atPsp, "REFUND")).toHaveLength(1)
+      expect((await t.ledger.findInstrumentBySession(checkout.sessionId))!.reconcile_issue).toBeNull()
     })
 
     it("a cart in a currency the Resurs store does not take is refused when the session is created, saying why", async () => {

@@ -225,28 +225,41 @@ async function adoptPspMovements(context: OperationContext, payment: PspPayment)
 const MISMATCH_ISSUE = "mismatch: "
 const ADOPTION_ISSUE = "adoption: "
 
-/** When nothing is in flight, the PSP's captured and refunded totals must be the ledger's. */
-async function checkAgreement(context: OperationContext, payment: PspPayment): Promise<void> {
+/**
+ * When nothing is in flight, the PSP's captured and refunded totals must be the ledger's. The read
+ * may predate an operation that finished meanwhile, so a disagreement is confirmed by one more
+ * read before it is written down.
+ */
+async function checkAgreement(context: OperationContext, observed: PspPayment): Promise<void> {
   const { ledger, instrument } = context
-  const { operations, ledger: book, instrument: fresh } = await ledger.getInstrumentWithHistory(instrument.id)
-  if (operations.some(isOpenOperation)) {
+  const disagreement = async (payment: PspPayment): Promise<string | null | undefined> => {
+    const { operations, ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+    if (operations.some(isOpenOperation)) {
+      return undefined
+    }
+    const currency = instrument.currency_code
+    const problems: string[] = []
+    const compare = (what: string, atPsp: bigint, inLedger: bigint) => {
+      if (atPsp !== inLedger) {
+        problems.push(`${what} ${fromMinorUnits(atPsp, currency)} at the PSP, ${fromMinorUnits(inLedger, currency)} in the ledger`)
+      }
+    }
+    if (book.authorized > 0n) {
+      compare("captured", payment.capturedAmount, book.captured)
+      compare("refunded", payment.refundedAmount, book.refunded)
+    }
+    return problems.length ? `${MISMATCH_ISSUE}${problems.join("; ")} (${currency.toUpperCase()})` : null
+  }
+  let issue = await disagreement(observed)
+  if (issue) {
+    issue = await disagreement(await readPayment(context))
+  }
+  if (issue === undefined) {
     return
   }
-  const currency = instrument.currency_code
-  const problems: string[] = []
-  const compare = (what: string, atPsp: bigint, inLedger: bigint) => {
-    if (atPsp !== inLedger) {
-      problems.push(`${what} ${fromMinorUnits(atPsp, currency)} at the PSP, ${fromMinorUnits(inLedger, currency)} in the ledger`)
-    }
-  }
-  if (book.authorized > 0n) {
-    compare("captured", payment.capturedAmount, book.captured)
-    compare("refunded", payment.refundedAmount, book.refunded)
-  }
-  const issue = problems.length ? `${MISMATCH_ISSUE}${problems.join("; ")} (${currency.toUpperCase()})` : null
   if (issue) {
     await setIssue(context, issue)
-  } else if (fresh.reconcile_issue?.startsWith(MISMATCH_ISSUE)) {
+  } else if ((await ledger.getInstrumentWithHistory(instrument.id)).instrument.reconcile_issue?.startsWith(MISMATCH_ISSUE)) {
     await ledger.updatePaymentInstruments({ id: instrument.id, reconcile_issue: null })
   }
 }

@@ -89,12 +89,12 @@ export async function openCheckout(
   try {
     created = await connector.createCheckout(input)
   } catch (error) {
-    // the PSP may have made the payment: find it, so it is never left without its reference here
-    const found = error instanceof PspUnknownOutcomeError && connector.findCheckout ? await connector.findCheckout(input) : undefined
-    if (!found) {
+    if (!(error instanceof PspUnknownOutcomeError && connector.findCheckout)) {
       throw error
     }
-    created = found
+    // the PSP may have made the payment: find it, so it is never left without its reference here;
+    // when the PSP proves it never made one, making it now is safe (an unpaid payment only expires)
+    created = (await connector.findCheckout(input)) ?? (await connector.createCheckout(input))
   }
   await ledger.attachPspReference(instrument.id, created.pspReference, created.payment)
   return created

@@ -45,7 +45,7 @@ import { operationKey } from "../../lifecycle/keys"
 import { LedgerError } from "../../lifecycle/ledger"
 import { toMinorUnits } from "../../lifecycle/money"
 import { sessionStatusFor } from "../../lifecycle/payment-state"
-import { newLease, runMoneyOperation, type OperationContext } from "../../settlement"
+import { newLease, runMoneyOperation, settleInstrument, type OperationContext } from "../../settlement"
 import { checkoutRequest, openCheckout } from "./checkout"
 import { ledgerService, pspLedger } from "./ledger-port"
 import { recordOrRunForMedusa } from "./medusa-records"
@@ -193,19 +193,27 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
         )
       default:
         if (status === "authorized" || status === "captured") {
-          await this.journalAuthorization(session)
+          await this.journalAuthorization(session, payment)
         }
         return { status: status as PaymentSessionStatus, data: { ...input.data, ...this.snapshotData(payment) } }
     }
   }
 
-  /** The PSP authorized the payment: record it in the instrument's ledger (idempotent per session). */
-  private async journalAuthorization(session: PspSessionData): Promise<void> {
-    const { ledger, instrument } = await this.operationContext(session)
+  /**
+   * The PSP authorized the payment: record it in the instrument's ledger (idempotent per session).
+   * What the PSP already captured on its own (at authorization: gift cards, automatic capture) is
+   * adopted at once, so that it is refundable like any capture.
+   */
+  private async journalAuthorization(session: PspSessionData, payment: PspPayment): Promise<void> {
+    const context = await this.operationContext(session)
+    const { ledger, instrument } = context
     const key = operationKey({ kind: "authorize", source: "session", id: session.session_id, instrumentId: instrument.id })
     const { operation } = await ledger.beginOperation(instrument.id, { idempotency_key: key, kind: "authorize", origin: `session:${session.session_id}` }, newLease(ledger))
     if (operation.status !== "succeeded") {
       await ledger.completeOperation(key)
+    }
+    if (payment.capturedAmount > 0n) {
+      await settleInstrument(context, payment)
     }
   }
 

@@ -7,7 +7,7 @@ import { capturePaymentWorkflow, refundPaymentWorkflow } from "@medusajs/medusa/
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { Modules } from "@medusajs/framework/utils"
 import type { PspPayment } from "../../connectors/types"
-import { fromMinorUnits } from "../../lifecycle/money"
+import { fromMinorUnits, toMinorUnits } from "../../lifecycle/money"
 import { RECORDING, type PaymentOperationRecord } from "../../modules/payment-ledger"
 import { settleInstrument } from "../../settlement"
 import { ledgerOf, operationContext, type OrderPayment } from "./order-payments"
@@ -34,6 +34,18 @@ export async function recordInMedusa(
   const amount = fromMinorUnits(BigInt(operation.amount), currency)
   const note = `PSP ${operation.kind} ${operation.idempotency_key}`
   try {
+    const recorded = await unclaimedMedusaRecord(container, paymentId, operation, currency)
+    if (recorded) {
+      // Medusa recorded this movement itself (a payment captured at authorization): take that record
+      await ledger.claimOperationForMedusaRecord({
+        instrument_id: operation.instrument_id,
+        kind: operation.kind,
+        amount: BigInt(operation.amount),
+        medusa_record_id: recorded,
+        operation_key: operation.idempotency_key,
+      })
+      return
+    }
     if (operation.kind === "capture") {
       await capturePaymentWorkflow(container).run({ input: { payment_id: paymentId, amount } })
     } else if (options.orderCanceled) {
@@ -46,6 +58,32 @@ export async function recordInMedusa(
     await ledger.releaseMedusaRecord({ operation_id: operation.id, medusa_record_id: RECORDING })
     throw error
   }
+}
+
+/**
+ * A Capture/Refund of the payment, of the operation's amount, that no operation stands for: Medusa
+ * records a payment the PSP captured at authorization on its own, without asking the provider.
+ */
+async function unclaimedMedusaRecord(
+  container: MedusaContainer,
+  paymentId: string,
+  operation: PaymentOperationRecord,
+  currency: string
+): Promise<string | undefined> {
+  const paymentModule = container.resolve(Modules.PAYMENT)
+  const select = { select: ["id", "amount", "raw_amount"] }
+  const rows = operation.kind === "capture" ? await paymentModule.listCaptures({ payment_id: paymentId }, select) : await paymentModule.listRefunds({ payment_id: paymentId }, select)
+  if (!rows.length) {
+    return undefined
+  }
+  const claimed = new Set(
+    (await ledgerOf(container).listPaymentOperations({ medusa_record_id: rows.map((row) => row.id) }, { select: ["medusa_record_id"] })).map(
+      (row) => row.medusa_record_id
+    )
+  )
+  return rows.find(
+    (row) => !claimed.has(row.id) && toMinorUnits(((row as { raw_amount?: unknown }).raw_amount ?? row.amount) as never, currency) === BigInt(operation.amount)
+  )?.id
 }
 
 /**

@@ -281,6 +281,19 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         expect((await service.getInstrumentWithHistory(instrument.id)).instrument.captured_amount).toBe("1500")
       })
 
+      it("one recorder at a time reserves a movement for Medusa; a reservation a crashed recorder left is taken over", async () => {
+        const instrument = await openAuthorized()
+        const { operation } = await service.beginOperation(instrument.id, { idempotency_key: "capt_1", kind: "capture", amount: 1000n }, LEASE)
+        expect(await service.reserveForRecording(operation.id)).toBe(false) // not confirmed by the PSP yet
+        await service.completeOperation("capt_1")
+        expect(await service.reserveForRecording(operation.id)).toBe(true)
+        expect(await service.reserveForRecording(operation.id)).toBe(false)
+        // the recorder died: after the stale delay (0 s here) the reservation is taken over, once
+        expect(await service.reserveForRecording(operation.id, 0)).toBe(true)
+        expect(await service.claimOperationForMedusaRecord({ instrument_id: instrument.id, kind: "capture", amount: 1000n, medusa_record_id: "capt_medusa_1" })).toMatchObject({ id: operation.id })
+        expect(await service.reserveForRecording(operation.id, 0)).toBe(false)
+      })
+
       it("coalesces sync requests: one waits per instrument, and a hint during a sync asks for one more", async () => {
         const instrument = await openAuthorized()
         const first = await Promise.all(Array.from({ length: 10 }, () => service.requestSync(instrument.id, "callback")))
