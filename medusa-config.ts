@@ -39,6 +39,7 @@ function paymentProviders() {
       id: "resurs",
       options: {
         ...shared,
+        ...(sandbox && !process.env.RESURS_CLIENT_ID ? { environment: "sandbox" } : {}),
         baseUrl: process.env.RESURS_BASE_URL || (sandbox ? `${sandbox}/resurs/` : undefined),
         clientId: process.env.RESURS_CLIENT_ID || "sandbox-resurs-client",
         clientSecret: process.env.RESURS_CLIENT_SECRET || "sandbox-resurs-secret",

@@ -3,6 +3,7 @@
  * entry in medusa-config (they reach the payment-ledger module as its options).
  */
 import { z } from "zod"
+import { closestKey } from "./closest-key"
 
 export const lifecyclePolicySchema = z.object({
   /** What captures at the PSP: a fulfillment being created, the shipment of a fulfillment, or only the admin. */
@@ -29,10 +30,19 @@ export const lifecyclePolicySchema = z.object({
 
 export type LifecyclePolicy = z.infer<typeof lifecyclePolicySchema>
 
+/** A misspelled option (`captureOnn`) stops the boot, naming the closest known one. */
 export function parseLifecyclePolicy(options: unknown): LifecyclePolicy {
-  const parsed = lifecyclePolicySchema.safeParse(options ?? {})
+  const parsed = lifecyclePolicySchema.strict().safeParse(options ?? {})
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join(".") || "(options)"}: ${issue.message}`)
+    const known = Object.keys(lifecyclePolicySchema.shape)
+    const problems = parsed.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => {
+            const closest = closestKey(key, known)
+            return `  - ${key.slice(0, 64)}: unknown option${closest ? `; did you mean "${closest}"?` : ""}`
+          })
+        : [`  - ${issue.path.join(".") || "(options)"}: ${issue.message}`]
+    )
     throw new Error(`Invalid medusa-order-payments plugin options:\n${problems.join("\n")}`)
   }
   return parsed.data

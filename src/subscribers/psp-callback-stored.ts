@@ -9,17 +9,23 @@ import { syncPaymentWithPsp } from "../workflows/sync-payment-with-psp"
 
 export const PSP_CALLBACK_STORED_EVENT = "psp_callback.stored"
 
-/** Hints that keep arriving during syncs are left to the next event or the reconcile job after this many rounds. */
-const MAX_ROUNDS = 3
+/**
+ * Hints that keep arriving while a payment syncs (a burst, or a flood of forged ones) are answered
+ * by one more sync each round, at most one per this interval: a flood costs at most one PSP read
+ * per payment per second, and a real callback in the middle of it is applied within a second.
+ */
+export const MIN_SYNC_INTERVAL_MS = 1000
 
 export default async function processStoredPspCallback({ event, container }: SubscriberArgs<{ instrument_id: string }>): Promise<void> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   try {
-    for (let round = 1; round <= MAX_ROUNDS; round++) {
+    for (;;) {
+      const started = Date.now()
       const { again } = await syncPaymentWithPsp(container, { instrument_id: event.data.instrument_id, source: "callback" })
       if (!again) {
         return
       }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, MIN_SYNC_INTERVAL_MS - (Date.now() - started))))
     }
   } catch (error) {
     logger.error(`psp callback sync of instrument ${event.data.instrument_id} failed, left for the reconcile job: ${(error as Error).message}`)

@@ -810,10 +810,12 @@ function pspIds(operation: PaymentOperationRecord, details: OperationPspIds): Re
 
 async function lockInstrument(knex: Knex.Transaction, instrumentId: string): Promise<PaymentInstrumentRecord> {
   await knex.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`)
+  // NO KEY UPDATE: serializes the ledger's writers but not the inserts that only reference the
+  // row (a callback stored for this payment): acknowledging a callback never waits on it
   const row = await knex<PaymentInstrumentRecord>("payment_instrument")
     .where({ id: instrumentId })
     .whereNull("deleted_at")
-    .forUpdate()
+    .forNoKeyUpdate()
     .first()
   return found(row, "payment instrument", instrumentId)
 }

@@ -50,6 +50,27 @@ export async function resolveConnector(container: MedusaContainer, providerId: s
   return connectorFor(providerId)
 }
 
+/**
+ * The connector behind a callback URL's `<identifier>_<id>`: only the exact routing key of a
+ * configured provider (the one in the callback URLs it hands out). `resurs_<anything>` must not
+ * reach the Resurs connector, and the key never reaches the database unless it is one of ours.
+ */
+export async function resolveCallbackConnector(container: MedusaContainer, routingKey: string): Promise<Connector> {
+  if (!/^[a-z][a-z0-9]*_[A-Za-z0-9_-]{1,64}$/.test(routingKey)) {
+    throw new UnknownProviderError(`pp_${routingKey.replace(/[^\x21-\x7e]/g, "?").slice(0, 80)}`)
+  }
+  const providerId = `pp_${routingKey}`
+  const { identifier, id } = parseProviderId(providerId)
+  if (!entries.some((entry) => entry.identifier === identifier && (entry.id ?? entry.identifier) === id)) {
+    await resolveConnector(container, providerId)
+  }
+  const entry = entries.find((candidate) => candidate.identifier === identifier && (candidate.id ?? candidate.identifier) === id)
+  if (!entry) {
+    throw new UnknownProviderError(providerId)
+  }
+  return entry.connector
+}
+
 export class UnknownProviderError extends Error {
   constructor(readonly providerId: string) {
     super(`${providerId} is not a configured payment provider of this plugin`)

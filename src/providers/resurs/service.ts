@@ -27,8 +27,9 @@ function isResursCurrency(code: string): boolean {
 }
 
 export const resursOptionsSchema = baseProviderOptionsSchema.extend({
-  /** `test` or `production` Resurs; `baseUrl` overrides both (the local sandbox). */
-  environment: z.enum(["test", "production"]).default("test"),
+  /** `test` or `production` Resurs, or `sandbox`: a PSP simulator at `baseUrl` (http and local hosts allowed). */
+  environment: z.enum(["test", "production", "sandbox"]).default("test"),
+  /** Overrides the environment's URL; must be https on a public host unless environment is `sandbox`. */
   baseUrl: z.string().url().optional(),
   clientId: z.string({ error: "required: the OAuth2 client id Resurs issued" }).min(1),
   clientSecret: z.string({ error: "required: the OAuth2 client secret Resurs issued" }).min(1),
@@ -68,7 +69,7 @@ export class ResursProvider extends PspProvider<ResursProviderOptions> {
 
   protected createConnector(options: ResursProviderOptions): Connector {
     return new ResursConnector({
-      baseUrl: options.baseUrl ?? RESURS_BASE_URLS[options.environment],
+      baseUrl: options.baseUrl ?? RESURS_BASE_URLS[options.environment as keyof typeof RESURS_BASE_URLS],
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       scope: options.scope,

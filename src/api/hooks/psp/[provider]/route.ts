@@ -16,24 +16,36 @@ import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { CallbackRejectedError } from "../../../../connectors/errors"
 import type { CallbackHint, Connector } from "../../../../connectors/types"
 import { PAYMENT_LEDGER_MODULE, type PaymentInstrumentRecord, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
-import { resolveConnector, UnknownProviderError } from "../../../../providers/base/registry"
+import { resolveCallbackConnector, UnknownProviderError } from "../../../../providers/base/registry"
 import { PSP_CALLBACK_STORED_EVENT } from "../../../../subscribers/psp-callback-stored"
+
+/** A value of a forged request, fit for one log line: visible characters only, bounded. */
+function loggable(value: unknown): string {
+  const text = String(value ?? "").replace(/[^\x20-\x7e]/g, "?")
+  return text.length > MAX_LOGGED ? `${text.slice(0, MAX_LOGGED)}…(${text.length} chars)` : text
+}
+const MAX_LOGGED = 120
+
+/** What may name a payment or an event and reach the database: printable, bounded. */
+function isSafeIdentifier(value: string): boolean {
+  return value.length > 0 && value.length <= 256 && /^[\x21-\x7e]+$/.test(value)
+}
 
 async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "GET" | "POST"): Promise<void> {
   const logger = req.scope.resolve(ContainerRegistrationKeys.LOGGER)
   const providerId = `pp_${req.params.provider}`
   const audit = (outcome: string, detail: string) =>
-    logger.warn(`psp callback rejected: provider=${providerId} outcome=${outcome} ${detail}`)
+    logger.warn(`psp callback rejected: provider=${loggable(providerId)} outcome=${outcome} ${detail}`)
 
   let connector: Connector
   try {
-    connector = await resolveConnector(req.scope, providerId)
+    connector = await resolveCallbackConnector(req.scope, req.params.provider)
   } catch (error) {
     if (!(error instanceof UnknownProviderError)) {
       throw error
     }
     audit("unknown_provider", "")
-    res.status(404).json({ message: `No payment provider ${req.params.provider}` })
+    res.status(404).json({ message: "No such payment provider" })
     return
   }
 
@@ -49,19 +61,27 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     hint = connector.parseCallback({ method, rawBody, headers: req.headers, query: req.query as Record<string, unknown> })
   } catch (error) {
     if (error instanceof CallbackRejectedError) {
-      audit(`http_${error.httpStatus}`, `reason="${error.message}"`)
+      audit(`http_${error.httpStatus}`, `reason="${loggable(error.message)}"`)
       res.status(error.httpStatus).json({ message: error.message })
       return
     }
-    throw error
+    // a connector that cannot read a forged input must not answer 5xx (the PSP would retry it)
+    audit("http_400", `reason="${loggable((error as Error).message)}"`)
+    res.status(400).json({ message: "Malformed callback" })
+    return
+  }
+  const reference = "pspReference" in hint.lookup ? hint.lookup.pspReference : hint.lookup.merchantReference
+  if (!isSafeIdentifier(reference) || (hint.dedupKey !== null && !isSafeIdentifier(hint.dedupKey))) {
+    audit("http_400", `reason="identifier not printable or too long" reference=${loggable(reference)}`)
+    res.status(400).json({ message: "Malformed callback: the payment or event identifier is not valid" })
+    return
   }
 
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
-    const reference = "pspReference" in hint.lookup ? hint.lookup.pspReference : hint.lookup.merchantReference
-    audit("unknown_payment", `reference=${reference}`)
-    res.status(404).json({ message: `Unknown payment ${reference}` })
+    audit("unknown_payment", `reference=${loggable(reference)}`)
+    res.status(404).json({ message: "Unknown payment" })
     return
   }
 
@@ -82,7 +102,7 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     syncStarts = await ledger.requestSync(instrument.id, method === "GET" ? "ping" : "callback")
   } catch (error) {
     // not stored: ask the PSP to deliver it again later
-    logger.error(`psp callback not stored: provider=${providerId} instrument=${instrument.id}: ${(error as Error).message}`)
+    logger.error(`psp callback not stored: provider=${loggable(providerId)} instrument=${instrument.id}: ${loggable((error as Error).message)}`)
     res.status(503).json({ message: "Temporarily unable to accept the callback; retry later" })
     return
   }
