@@ -53,6 +53,22 @@ function paymentProviders() {
   return providers
 }
 
+/**
+ * A secret from the environment. The demo and the tests may fall back to a fixed one; a production
+ * start (NODE_ENV=production) without a real secret refuses to boot rather than sign sessions with
+ * a value published in this repository.
+ */
+function secret(name: string, demoValue: string): string {
+  const value = process.env[name]
+  if (value) {
+    return value
+  }
+  if (process.env.NODE_ENV === "production") {
+    throw new Error(`${name} is not set: set it to a long random value before starting in production`)
+  }
+  return demoValue
+}
+
 /** The lifecycle options of the demo/test store, from the environment (unset: the plugin's defaults). */
 function lifecycleOptionsFromEnv(): Record<string, unknown> {
   const env = process.env
@@ -73,8 +89,8 @@ module.exports = defineConfig({
       storeCors: process.env.STORE_CORS || localUrls,
       adminCors: process.env.ADMIN_CORS || localUrls,
       authCors: process.env.AUTH_CORS || localUrls,
-      jwtSecret: process.env.JWT_SECRET || "demo-only-jwt-secret",
-      cookieSecret: process.env.COOKIE_SECRET || "demo-only-cookie-secret",
+      jwtSecret: secret("JWT_SECRET", "demo-only-jwt-secret"),
+      cookieSecret: secret("COOKIE_SECRET", "demo-only-cookie-secret"),
     },
   },
   admin: {

@@ -32,7 +32,9 @@ export type LifecyclePolicy = z.infer<typeof lifecyclePolicySchema>
 
 /** A misspelled option (`captureOnn`) stops the boot, naming the closest known one. */
 export function parseLifecyclePolicy(options: unknown): LifecyclePolicy {
-  const parsed = lifecyclePolicySchema.strict().safeParse(options ?? {})
+  // what Medusa itself adds to every module's options (its shared database connection)
+  const { database: _database, ...own } = (options ?? {}) as Record<string, unknown>
+  const parsed = lifecyclePolicySchema.strict().safeParse(own)
   if (!parsed.success) {
     const known = Object.keys(lifecyclePolicySchema.shape)
     const problems = parsed.error.issues.flatMap((issue) =>

@@ -39,7 +39,7 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import type { z } from "zod"
-import { PspError } from "../../connectors/errors"
+import { PspAuthenticationError, PspError } from "../../connectors/errors"
 import type { Connector, PspPayment } from "../../connectors/types"
 import { operationKey } from "../../lifecycle/keys"
 import { LedgerError } from "../../lifecycle/ledger"
@@ -139,6 +139,14 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
   protected asMedusaError(error: unknown): unknown {
     if (error instanceof LedgerError) {
       return new MedusaError(MedusaError.Types.NOT_ALLOWED, error.message)
+    }
+    if (error instanceof PspAuthenticationError) {
+      // the shop's problem, not the shopper's: say what to do to each
+      this.logger()?.error(`${this.pspDisplayName} refused the shop's credentials: check the provider's options. ${error.message}`)
+      return new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Payment with ${this.pspDisplayName} is unavailable right now. Choose another payment method, or try again later.`
+      )
     }
     if (error instanceof PspError) {
       return new MedusaError(MedusaError.Types.UNEXPECTED_STATE, error.message)
@@ -360,7 +368,7 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     }
   }
 
-  private logger(): { warn(message: string): void } | undefined {
-    return (this.container as { logger?: { warn(message: string): void } }).logger
+  private logger(): { warn(message: string): void; error(message: string): void } | undefined {
+    return (this.container as { logger?: { warn(message: string): void; error(message: string): void } }).logger
   }
 }

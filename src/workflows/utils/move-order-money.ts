@@ -27,7 +27,8 @@ export type OrderMoneyRequest = {
 export type OrderMoneyResult = {
   status: "done" | "pending" | "nothing_to_do"
   /** amounts as decimal strings of the order's currency */
-  operations: { instrument_id: string; key: string; status: string; amount: string }[]
+  /** `replayed`: the key named an operation made by an earlier request, whose result this is */
+  operations: { instrument_id: string; key: string; status: string; amount: string; replayed: boolean }[]
 }
 
 type Plan = (payment: { instrument: PaymentInstrumentRecord; checkoutLines: CheckoutLine[]; ledger: InstrumentLedger }) => LineQuantity[]
@@ -75,6 +76,7 @@ export async function moveOrderMoney(container: MedusaContainer, request: OrderM
       logger.warn(`${request.kind} ${origin}: items ${skipped.map((item) => item.order_item_id).join(", ")} are not lines of payment ${paymentId}; left out`)
     }
     const key = operationKey({ kind: request.kind, source: request.source, id: request.id, instrumentId: instrument.id })
+    const replayed = (await ledgerOf(container).getInstrumentWithHistory(instrument.id)).operations.some((operation) => operation.idempotency_key === key)
     try {
       const operation = await planAndRun(container, instrument, { kind: request.kind, key, origin }, (book) =>
         plan({ instrument, checkoutLines, ledger: book })
@@ -89,6 +91,7 @@ export async function moveOrderMoney(container: MedusaContainer, request: OrderM
         key,
         status: operation.status,
         amount: fromMinorUnits(BigInt(operation.amount), instrument.currency_code),
+        replayed,
       })
     } catch (error) {
       if (!(error instanceof OperationPendingError)) {
@@ -101,6 +104,7 @@ export async function moveOrderMoney(container: MedusaContainer, request: OrderM
         key,
         status: error.operation.status,
         amount: fromMinorUnits(BigInt(error.operation.amount), instrument.currency_code),
+        replayed,
       })
     }
   }

@@ -4,7 +4,7 @@
  * gets its result), and while the first request is still at the PSP a repeat gets 409.
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { MedusaError } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { OperationInFlightError } from "../../../../../settlement"
 import { captureOrderLinesWorkflow } from "../../../../../workflows/capture-order-lines"
 import { refundOrderLinesWorkflow } from "../../../../../workflows/refund-order-lines"
@@ -38,6 +38,13 @@ export function moveLinesRoute(kind: "capture" | "refund") {
               },
             })
           : await refundOrderLinesWorkflow(req.scope).run({ input })
+      if (result.operations.length && result.operations.every((operation) => operation.replayed)) {
+        // the seed's rule: the same key gives the same result, whatever this request's body says; say so
+        res.setHeader("Idempotent-Replayed", "true")
+        req.scope
+          .resolve(ContainerRegistrationKeys.LOGGER)
+          .warn(`${kind} of order ${req.params.id}: Idempotency-Key ${requestKey} replayed; the first request's result is returned, this body is ignored`)
+      }
       res.status(result.status === "pending" ? 202 : 200).json(result)
     } catch (error) {
       // Medusa's error handler replaces a conflict's message with a generic one; this one says what to do
