@@ -132,7 +132,9 @@ medusaIntegrationTestRunner({
       expect(first.status).toBe(200)
       const replay = await capture()
       expect(replay.status).toBe(200)
-      expect(replay.data.operations).toEqual(first.data.operations)
+      expect(replay.headers["idempotent-replayed"]).toBe("true")
+      expect(replay.data.operations).toEqual(first.data.operations.map((operation: object) => ({ ...operation, replayed: true })))
+      expect(first.headers["idempotent-replayed"]).toBeUndefined()
 
       const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 1990 })
       expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
@@ -309,6 +311,31 @@ medusaIntegrationTestRunner({
       expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
       expect(actionsOf(atPsp, "REFUND")).toHaveLength(1)
       expect((await t.ledger.findInstrumentBySession(checkout.sessionId))!.reconcile_issue).toBeNull()
+    })
+
+    it("an admin capture through Medusa's own route whose answer is lost gets 202 with the pending operation, not a 500; the reconcile job records it once", async () => {
+      const { checkout } = await t.placedOrder()
+      const [payment] = await t.paymentsOf(checkout.sessionId)
+      await t.control.post("/_sandbox/faults", { psp: "resurs", method: "POST", path: "/resurs/v2/payments/*/capture", effect: "drop-response", times: 1 })
+      const answer = await t.admin.post(`/admin/payments/${payment.id}/capture`, { amount: 708 })
+      expect(answer.status).toBe(202)
+      expect(answer.data.pending_operation).toMatchObject({ kind: "capture", status: "unknown" })
+      expect(answer.data.message).toMatch(/unknown.*settled from the PSP's own record/)
+      expect((await t.medusaTotals(checkout.sessionId)).captured).toBe(0)
+
+      await reconcile()
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708 })
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
+    })
+
+    it("a PSP that refuses the shop's credentials shows the shopper what to do, not a 500", async () => {
+      await t.control.post("/_sandbox/faults", { psp: "resurs", endpoint: "token", effect: "error", status: 401 })
+      const cart = await t.shop.cart()
+      const collection = await t.shop.call("post", "/store/payment-collections", { cart_id: cart.id })
+      const session = await t.shop.call("post", `/store/payment-collections/${collection.data.payment_collection.id}/payment-sessions`, { provider_id: "pp_resurs_resurs" })
+      expect(session.status).toBe(400)
+      expect(session.data.message).toBe("Payment with Resurs Bank is unavailable right now. Choose another payment method, or try again later.")
+      await t.control.delete("/_sandbox/faults")
     })
 
     it("a cart in a currency the Resurs store does not take is refused when the session is created, saying why", async () => {

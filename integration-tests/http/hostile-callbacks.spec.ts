@@ -124,7 +124,8 @@ medusaIntegrationTestRunner({
       // the lock the ledger takes while it moves money on this payment
       await trx.raw("select id from payment_instrument where id = ? for no key update", [instrument!.id])
       try {
-        const answer = await api.post(CALLBACK_PATH, { paymentId: checkout.pspReference, status: "AUTHORIZED" }, { validateStatus: () => true })
+        // a request that waited on the lock would end with the ledger's 5 s lock timeout, or never
+        const answer = await api.post(CALLBACK_PATH, { paymentId: checkout.pspReference, status: "AUTHORIZED" }, { validateStatus: () => true, timeout: 4_000 })
         // answered while the lock is still held: the acknowledgement path takes no lock of the payment's
         expect(answer.status).toBe(202)
         expect(trx.isCompleted()).toBe(false)

@@ -1,4 +1,5 @@
 import { defineMiddlewares, validateAndTransformBody } from "@medusajs/framework/http"
+import { answerPendingOutcomes } from "./admin/payments/pending-answers"
 import { AdminMoveOrderLines } from "./admin/orders/[id]/payment-instruments/validators"
 import { attachCheckoutLines } from "./store/checkout-lines"
 
@@ -19,6 +20,16 @@ export default defineMiddlewares({
       matcher: "/admin/orders/:id/payment-instruments/refund",
       method: ["POST"],
       middlewares: [validateAndTransformBody(AdminMoveOrderLines)],
+    },
+    {
+      matcher: "/admin/payments/:id/capture",
+      method: ["POST"],
+      middlewares: [answerPendingOutcomes("capture")],
+    },
+    {
+      matcher: "/admin/payments/:id/refund",
+      method: ["POST"],
+      middlewares: [answerPendingOutcomes("refund")],
     },
     {
       matcher: "/store/payment-collections/:id/payment-sessions",

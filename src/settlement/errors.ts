@@ -10,6 +10,8 @@ import type { PaymentOperationRecord } from "../modules/payment-ledger"
  * it and confirms later. Nothing is recorded in Medusa until it settles; the reconcile job and the
  * PSP's callbacks settle it under the same key.
  */
+export const OPERATION_PENDING_CODE = "psp_operation_pending"
+
 export class OperationPendingError extends MedusaError {
   constructor(readonly operation: PaymentOperationRecord, cause: string) {
     super(
@@ -17,7 +19,8 @@ export class OperationPendingError extends MedusaError {
       operation.status === "accepted"
         ? `The PSP accepted ${operation.kind} ${operation.idempotency_key} and confirms it later; it is recorded once confirmed.`
         : `The PSP's answer to ${operation.kind} ${operation.idempotency_key} is unknown (${cause}); it is settled from the PSP's own ` +
-            "record by the reconcile job, under the same key. Do not retry it by hand."
+            "record by the reconcile job, under the same key. Do not retry it by hand.",
+      OPERATION_PENDING_CODE
     )
   }
 }

@@ -3,7 +3,7 @@
  * workflows, routes and jobs (which all call it); above the ledger module and the connectors.
  */
 export { newLease, type OperationContext } from "./context"
-export { OperationInFlightError, OperationPendingError, OperationRefusedError } from "./errors"
+export { OPERATION_PENDING_CODE, OperationInFlightError, OperationPendingError, OperationRefusedError } from "./errors"
 export { checkoutLinesOf } from "./checkout-lines"
 export { outcomeOf, runMoneyOperation, type MoneyOperationKind, type MoneyOperationRequest } from "./run"
 export { settleInstrument, settleOperation } from "./settle"
