@@ -1,5 +1,5 @@
 import { ProviderOptionsError, fillUrlTemplate, parseProviderOptions } from "../options"
-import { resursOptionsSchema } from "../../resurs/service"
+import { ResursProvider, resursOptionsSchema } from "../../resurs/service"
 
 describe("provider options", () => {
   it("lists every missing or bad field on its own line", () => {
@@ -125,5 +125,23 @@ describe("misspelled and dangerous options stop the boot with one clear line eac
     expect(problems({ ...valid, environment: "sandbox", baseUrl: "http://127.0.0.1:4010/resurs/", backendUrl: "http://localhost:9000" })).toEqual([])
     expect(problems({ ...valid, environment: "sandbox" })).toEqual(['baseUrl: required with environment "sandbox": the URL of the PSP simulator'])
     expect(problems({ ...valid, environment: "sandbox", baseUrl: "http://169.254.169.254/" })[0]).toMatch(/link-local/)
+  })
+})
+
+describe("at boot", () => {
+  it("Medusa's call to validateOptions stops the boot on a misspelled key, naming it", () => {
+    const options = {
+      backendUrl: "https://api.shop.se",
+      returnUrl: "https://shop.se/return",
+      clientId: "id",
+      clientSecret: "secret",
+      storeId: "store",
+      paymentMethodId: "method",
+      currency: "SEK",
+    }
+    expect(() => ResursProvider.validateOptions({ ...options, baseURL: "https://merchant-api.resurs.com/" })).toThrow(
+      /Invalid options for payment provider "resurs":\n  - baseURL: unknown option; did you mean "baseUrl"\?$/
+    )
+    expect(() => ResursProvider.validateOptions({ ...options, environment: "sandbox", baseUrl: "http://127.0.0.1:4010/resurs/" })).not.toThrow()
   })
 })
