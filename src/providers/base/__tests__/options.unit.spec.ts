@@ -35,15 +35,17 @@ describe("provider options", () => {
   })
 })
 
+/** A complete set of Resurs options, currency aside. */
+const base = {
+  backendUrl: "https://api.shop.se",
+  returnUrl: "https://shop.se/return",
+  clientId: "id",
+  clientSecret: "secret",
+  storeId: "store",
+  paymentMethodId: "method",
+}
+
 describe("Resurs currency option", () => {
-  const base = {
-    backendUrl: "https://api.shop.se",
-    returnUrl: "https://shop.se/return",
-    clientId: "id",
-    clientSecret: "secret",
-    storeId: "store",
-    paymentMethodId: "method",
-  }
   const problems = (currency: unknown) => {
     try {
       parseProviderOptions("resurs", resursOptionsSchema, { ...base, currency })
@@ -72,15 +74,7 @@ describe("fillUrlTemplate", () => {
 })
 
 describe("misspelled and dangerous options stop the boot with one clear line each", () => {
-  const valid = {
-    backendUrl: "https://api.shop.se",
-    returnUrl: "https://shop.se/return?cart_id={cart_id}",
-    clientId: "id",
-    clientSecret: "s3cr3t-value",
-    storeId: "store",
-    paymentMethodId: "method",
-    currency: "SEK",
-  }
+  const valid = { ...base, clientSecret: "s3cr3t-value", currency: "SEK" }
   const problems = (options: Record<string, unknown>): string[] => {
     try {
       parseProviderOptions("resurs", resursOptionsSchema, options)
@@ -130,15 +124,7 @@ describe("misspelled and dangerous options stop the boot with one clear line eac
 
 describe("at boot", () => {
   it("Medusa's call to validateOptions stops the boot on a misspelled key, naming it", () => {
-    const options = {
-      backendUrl: "https://api.shop.se",
-      returnUrl: "https://shop.se/return",
-      clientId: "id",
-      clientSecret: "secret",
-      storeId: "store",
-      paymentMethodId: "method",
-      currency: "SEK",
-    }
+    const options = { ...base, currency: "SEK" }
     expect(() => ResursProvider.validateOptions({ ...options, baseURL: "https://merchant-api.resurs.com/" })).toThrow(
       /Invalid options for payment provider "resurs":\n  - baseURL: unknown option; did you mean "baseUrl"\?$/
     )
