@@ -45,7 +45,7 @@ export async function runMoneyOperation(context: OperationContext, request: Mone
   if (!instrument.psp_reference) {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Instrument ${instrument.id} has no PSP payment`)
   }
-  const history = await ledger.getInstrumentWithHistory(instrument.id)
+  const history = await ledger.getInstrumentLedger(instrument.id)
   const known = history.operations.find((operation) => operation.idempotency_key === request.key)
   if (known) {
     return outcomeOf(await settleOperation(context, known))

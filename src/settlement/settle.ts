@@ -158,7 +158,7 @@ async function applyPspRecord(
 export async function settleInstrument(context: OperationContext, observed?: PspPayment): Promise<{ open: PaymentOperationRecord[]; adopted: number }> {
   const { ledger, instrument } = context
   const open: PaymentOperationRecord[] = []
-  for (const operation of (await ledger.getInstrumentWithHistory(instrument.id)).operations.filter(isOpenOperation)) {
+  for (const operation of (await ledger.getInstrumentLedger(instrument.id)).operations.filter(isOpenOperation)) {
     const settled = await settleOperation(context, operation, observed)
     if (isOpenOperation(settled)) {
       open.push(settled)
@@ -180,7 +180,7 @@ export async function settleInstrument(context: OperationContext, observed?: Psp
  */
 async function adoptPspMovements(context: OperationContext, payment: PspPayment): Promise<number> {
   const { ledger, connector, instrument } = context
-  const { operations, ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+  const { operations, ledger: book } = await ledger.getInstrumentLedger(instrument.id)
   let adopted = 0
   for (const action of payment.actions) {
     if (action.kind === "cancel" || action.status !== "succeeded") {
@@ -233,7 +233,7 @@ const ADOPTION_ISSUE = "adoption: "
 async function checkAgreement(context: OperationContext, observed: PspPayment): Promise<void> {
   const { ledger, instrument } = context
   const disagreement = async (payment: PspPayment): Promise<string | null | undefined> => {
-    const { operations, ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+    const { operations, ledger: book } = await ledger.getInstrumentLedger(instrument.id)
     if (operations.some(isOpenOperation)) {
       return undefined
     }
@@ -259,13 +259,13 @@ async function checkAgreement(context: OperationContext, observed: PspPayment): 
   }
   if (issue) {
     await setIssue(context, issue)
-  } else if ((await ledger.getInstrumentWithHistory(instrument.id)).instrument.reconcile_issue?.startsWith(MISMATCH_ISSUE)) {
+  } else if ((await ledger.getInstrumentLedger(instrument.id)).instrument.reconcile_issue?.startsWith(MISMATCH_ISSUE)) {
     await ledger.updatePaymentInstruments({ id: instrument.id, reconcile_issue: null })
   }
 }
 
 async function setIssue(context: OperationContext, issue: string): Promise<void> {
-  const { instrument } = await context.ledger.getInstrumentWithHistory(context.instrument.id)
+  const { instrument } = await context.ledger.getInstrumentLedger(context.instrument.id)
   if (instrument.reconcile_issue !== issue) {
     await context.ledger.updatePaymentInstruments({ id: instrument.id, reconcile_issue: issue })
   }
@@ -279,7 +279,7 @@ async function readPayment(context: OperationContext): Promise<PspPayment> {
 }
 
 async function current(context: OperationContext, operation: PaymentOperationRecord): Promise<PaymentOperationRecord> {
-  const { operations } = await context.ledger.getInstrumentWithHistory(operation.instrument_id)
+  const { operations } = await context.ledger.getInstrumentLedger(operation.instrument_id)
   return operations.find((candidate) => candidate.id === operation.id) ?? operation
 }
 

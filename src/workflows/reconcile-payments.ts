@@ -118,7 +118,7 @@ export async function reconcilePayments(container: MedusaContainer, input: { old
     try {
       if (!order) {
         // no order (yet, or ever: a replaced session's release): settle against the PSP alone
-        const { instrument } = await ledger.getInstrumentWithHistory(instrumentId)
+        const { instrument } = await ledger.getInstrumentLedger(instrumentId)
         await settleInstrument(await operationContext(container, instrument))
         continue
       }

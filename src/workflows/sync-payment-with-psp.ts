@@ -148,7 +148,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   const startedAt = new Date()
   const generation = await ledger.syncRequestGeneration(input.instrument_id)
-  const { instrument } = await ledger.getInstrumentWithHistory(input.instrument_id)
+  const { instrument } = await ledger.getInstrumentLedger(input.instrument_id)
   if (!instrument.psp_reference) {
     throw new Error(`Instrument ${instrument.id} has no PSP reference yet`)
   }

@@ -538,12 +538,12 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .update({ outcome, processed_at: knex.fn.now(), updated_at: knex.fn.now() })
   }
 
-  /** The instrument, its operations (oldest first), its callbacks and the ledger they stand for. */
+  /** The instrument, its operations (oldest first) and the ledger they stand for: what settling needs. */
   @InjectManager()
-  async getInstrumentWithHistory(
+  async getInstrumentLedger(
     instrumentId: string,
     @MedusaContext() sharedContext: Context = {}
-  ): Promise<InstrumentWithHistory> {
+  ): Promise<Omit<InstrumentWithHistory, "callbacks">> {
     const knex = connection(sharedContext)
     const instrument = found(
       await knex<PaymentInstrumentRecord>("payment_instrument").where({ id: instrumentId }).whereNull("deleted_at").first(),
@@ -551,11 +551,22 @@ export default class PaymentLedgerModuleService extends MedusaService({
       instrumentId
     )
     const operations = await operationsOf(knex, instrumentId)
+    return { instrument, operations, ledger: ledgerFromRecords(instrument, operations) }
+  }
+
+  /** The instrument, its operations (oldest first), its callbacks and the ledger they stand for: the admin's view. */
+  @InjectManager()
+  async getInstrumentWithHistory(
+    instrumentId: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<InstrumentWithHistory> {
+    const knex = connection(sharedContext)
+    const { instrument, operations, ledger } = await this.getInstrumentLedger(instrumentId, sharedContext)
     const callbacks = await knex<PaymentCallbackRecord>("payment_callback")
       .where({ instrument_id: instrumentId })
       .whereNull("deleted_at")
       .orderBy([{ column: "received_at" }, { column: "id" }])
-    return { instrument, operations, callbacks, ledger: ledgerFromRecords(instrument, operations) }
+    return { instrument, operations, callbacks, ledger }
   }
 
   /**

@@ -47,7 +47,7 @@ async function planAndRun(
 ): Promise<PaymentOperationRecord | undefined> {
   const ledger = ledgerOf(container)
   for (let attempt = 1; ; attempt++) {
-    const { ledger: book } = await ledger.getInstrumentWithHistory(instrument.id)
+    const { ledger: book } = await ledger.getInstrumentLedger(instrument.id)
     const existing = book.operations.find((operation) => operation.key === input.key)
     const lines = existing ? existing.lines.map(({ id, quantity }) => ({ id, quantity })) : plan(book)
     if (!lines.length) {
@@ -76,7 +76,7 @@ export async function moveOrderMoney(container: MedusaContainer, request: OrderM
       logger.warn(`${request.kind} ${origin}: items ${skipped.map((item) => item.order_item_id).join(", ")} are not lines of payment ${paymentId}; left out`)
     }
     const key = operationKey({ kind: request.kind, source: request.source, id: request.id, instrumentId: instrument.id })
-    const replayed = (await ledgerOf(container).getInstrumentWithHistory(instrument.id)).operations.some((operation) => operation.idempotency_key === key)
+    const replayed = (await ledgerOf(container).getInstrumentLedger(instrument.id)).operations.some((operation) => operation.idempotency_key === key)
     try {
       const operation = await planAndRun(container, instrument, { kind: request.kind, key, origin }, (book) =>
         plan({ instrument, checkoutLines, ledger: book })

@@ -39,7 +39,7 @@ export async function orderPayments(container: MedusaContainer, orderId: string)
     if (instrument.payment_id !== payment.id || checkoutLinesOf(instrument).some((line) => line.kind === "product" && !line.orderItemId)) {
       // the order.placed sync may not have run yet: lines must be tied to items before money moves by them
       await attachInstrumentToOrder(container, instrument.id, orderId, payment.id)
-      instrument = (await ledger.getInstrumentWithHistory(instrument.id)).instrument
+      instrument = (await ledger.getInstrumentLedger(instrument.id)).instrument
     }
     found.push({ paymentId: payment.id, instrument })
   }
@@ -58,7 +58,7 @@ export async function attachInstrumentToOrder(container: MedusaContainer, instru
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const link = container.resolve(ContainerRegistrationKeys.LINK)
   const ledger = ledgerOf(container)
-  const { instrument } = await ledger.getInstrumentWithHistory(instrumentId)
+  const { instrument } = await ledger.getInstrumentLedger(instrumentId)
   const { data } = await query.graph({ entity: "order", fields: ["id", "payment_instruments.id", "items.*"], filters: { id: orderId } })
   const order = data[0] as
     | { payment_instruments?: { id: string }[]; items?: { id: string; variant_id?: string | null; quantity: number }[] }

@@ -97,7 +97,7 @@ export async function settleAndRecord(
 ): Promise<void> {
   const ledger = ledgerOf(container)
   await settleInstrument(await operationContext(container, payment.instrument), options.observed)
-  const { operations } = await ledger.getInstrumentWithHistory(payment.instrument.id)
+  const { operations } = await ledger.getInstrumentLedger(payment.instrument.id)
   for (const operation of operations) {
     if (operation.status === "succeeded" && (!operation.medusa_record_id || operation.medusa_record_id === RECORDING)) {
       await recordInMedusa(container, payment.paymentId, operation, payment.instrument.currency_code, options)
