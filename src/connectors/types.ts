@@ -202,6 +202,13 @@ export type CallbackHint = {
   auditPayload: Record<string, unknown>
   /** true when the callback's origin was proven (signature, shared secret); false for bare hints */
   verified: boolean
+  /**
+   * answer a verified callback about a payment we do not know with the usual acknowledgement
+   * (nothing stored, nothing changed) instead of 404: for PSPs that disable endpoints that keep
+   * failing (Digital River sends every event of the account, other shops' orders included).
+   * Omitted: 404.
+   */
+  acknowledgeUnknownPayment?: boolean
 }
 
 export type CallbackInput = {

@@ -9,11 +9,13 @@
  * A duplicate delivery still asks for a sync: a delivery never prevents a later sync (an early or
  * forged callback must not burn the dedup key of the real one). Bad signatures get 401, malformed
  * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
- * in the log (never the body or its headers).
+ * in the log (never the body or its headers). Where the connector says so, callbacks it does not
+ * act on (CallbackIgnoredError) and verified callbacks about payments we do not know
+ * (`hint.acknowledgeUnknownPayment`) get a 2xx instead, with nothing stored.
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { CallbackRejectedError } from "../../../../connectors/errors"
+import { CallbackIgnoredError, CallbackRejectedError } from "../../../../connectors/errors"
 import type { CallbackHint, Connector } from "../../../../connectors/types"
 import { PAYMENT_LEDGER_MODULE, type PaymentInstrumentRecord, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
 import { resolveConnector, UnknownProviderError } from "../../../../providers/base/registry"
@@ -53,6 +55,12 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
       res.status(error.httpStatus).json({ message: error.message })
       return
     }
+    if (error instanceof CallbackIgnoredError) {
+      // taken but not acted on (an event type the connector does not handle): nothing stored
+      logger.info(`psp callback ignored: provider=${providerId} reason="${error.message}"`)
+      res.status(error.httpStatus).json({ received: true, ignored: true })
+      return
+    }
     throw error
   }
 
@@ -60,6 +68,13 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
   const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
     const reference = "pspReference" in hint.lookup ? hint.lookup.pspReference : hint.lookup.merchantReference
+    if (hint.verified && hint.acknowledgeUnknownPayment) {
+      // the PSP disables endpoints that keep failing: acknowledged, nothing stored, nothing changed
+      logger.info(`psp callback for an unknown payment acknowledged: provider=${providerId} reference=${reference} event=${hint.event}`)
+      const answer = connector.acknowledge(hint, false)
+      res.status(answer.status).json({ received: true, ignored: true })
+      return
+    }
     audit("unknown_payment", `reference=${reference}`)
     res.status(404).json({ message: `Unknown payment ${reference}` })
     return
