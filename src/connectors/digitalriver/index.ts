@@ -265,8 +265,11 @@ export class DigitalRiverConnector implements Connector {
 
   /** The order with its fulfillments and refunds: every capture, cancel and refund with our keys. */
   async getPayment(pspReference: string, currency: string): Promise<PspPayment> {
-    const order = await this.order(pspReference)
-    const [fulfillments, refunds] = await Promise.all([this.fulfillments(order.id), this.refunds(order.id)])
+    const orderId = isOrderId(pspReference) ? pspReference : (await this.order(pspReference)).id
+    const [fulfillments, refunds] = await Promise.all([this.fulfillments(orderId), this.refunds(orderId)])
+    // the order last: its totals and charge are at least as new as the lists, so an operation seen
+    // settled in a list is never missing from the totals (a list a moment older only waits longer)
+    const order = await this.order(orderId)
     return fromDigitalRiverOrder(order, fulfillments, refunds, currency)
   }
 
