@@ -168,7 +168,8 @@ export class DigitalRiverConnector implements Connector {
     }
     const body: DigitalRiverWebhookRequest = {
       types: [...DR_HANDLED_EVENT_TYPES],
-      apiVersion: DIGITAL_RIVER_API_VERSION,
+      // the OpenAPI's enum: "default" or a literal date placeholder; events then carry the account's version
+      apiVersion: "default",
       address,
       transportType: "HTTP",
       enabled: true,

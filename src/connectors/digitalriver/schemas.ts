@@ -73,7 +73,7 @@ export type DigitalRiverRefundRequest = {
 /** `WebhookRequest` (POST /webhooks), used only when the connector registers its own endpoint. */
 export type DigitalRiverWebhookRequest = {
   types: string[]
-  apiVersion: string
+  apiVersion: "default"
   address: string
   transportType: "HTTP"
   enabled: boolean
