@@ -10,7 +10,7 @@ import { startCallbackReceiver, startSandbox, type CallbackReceiver, type Sandbo
 import responseSchemas from "../../../../sandbox/__tests__/fixtures/digitalriver-openapi-schemas.json"
 import { PspRequestRejectedError } from "../../errors"
 import { findPspAction } from "../../matching"
-import type { CallbackInput, CreatedCheckout, PspOrderLine } from "../../types"
+import type { CallbackInput, CreatedCheckout, PspOrderLine, PspPayment } from "../../types"
 import requestSchemas from "./fixtures/digitalriver-openapi-requests.json"
 import { decide, digitalRiverConnector, drCheckoutInput, drLines, DR_SECRET_KEY, DR_SIGNING_SECRET } from "./fixtures"
 
@@ -75,7 +75,7 @@ describe("Digital River connector (sandbox over HTTP)", () => {
     return { connector, input, created, orderId }
   }
 
-  const settled = async (read: () => Promise<{ actions: { kind: string; key?: string; status: string }[] }>, key: string) =>
+  const settled = async (read: () => Promise<PspPayment>, key: string) =>
     eventually(async () => {
       const payment = await read()
       const action = payment.actions.find((candidate) => candidate.key === key)
