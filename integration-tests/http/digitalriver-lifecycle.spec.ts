@@ -1,7 +1,7 @@
 /**
  * Digital River end to end: Drop-in checkout, fulfillments that capture and cancel by quantity,
  * late capture failures, lost answers, returns, and signed events. Real Medusa, real PostgreSQL,
- * the sandbox over HTTP. Digital River settles each capture 1 s after the fulfillment here, so
+ * the sandbox over HTTP. Digital River settles each capture 2 s after the fulfillment here, so
  * that "accepted, not yet captured" can be seen. Medusa is configured in the middle of a signing
  * secret rotation: the sandbox signs every event with the previous secret, which must be accepted.
  */
@@ -18,7 +18,7 @@ const NEW_SECRET = "rotated-new-digitalriver-secret"
 
 const psp = usePspSandbox({
   env: { DIGITALRIVER_SIGNING_SECRETS: `${NEW_SECRET},${PREVIOUS_SECRET}` },
-  sandbox: { digitalriver: { settleDelayMs: 1_000 } },
+  sandbox: { digitalriver: { settleDelayMs: 2_000 } },
 })
 
 const TOTE = "CANVAS-TOTE"
@@ -81,7 +81,11 @@ medusaIntegrationTestRunner({
       const shirt = t.itemBySku(order, SHIRT)
       expect((await t.fulfill(order.id, [tote, shirt])).status).toBe(200)
 
-      const [fulfillment] = await t.drFulfillments(drOrderId)
+      // the capture follows the fulfillment (a subscriber): wait for Digital River to have it
+      const [fulfillment] = await eventually(async () => {
+        const found = await t.drFulfillments(drOrderId)
+        return found.length ? found : undefined
+      }, 20_000, "the fulfillment at Digital River")
       const ids = await t.drItemIds(drOrderId)
       expect(fulfillment.items.map(({ itemId, quantity, cancelQuantity }) => ({ itemId, quantity, cancelQuantity }))).toEqual(
         expect.arrayContaining([
@@ -92,11 +96,9 @@ medusaIntegrationTestRunner({
       expect(fulfillment.items.map((item) => item.itemId)).not.toContain(ids[SWEATER])
       expect(String(fulfillment.metadata?.medusaOperationKey)).toMatch(/^capture:fulfillment:/)
       // accepted by Digital River, not captured yet: nothing in Medusa
-      const pending = await t.drOrder(drOrderId)
-      if (pending.totals.capturePending !== "0.00") {
-        expect((await operationsOf(checkout.sessionId)).find((operation) => operation.kind === "capture")?.status).toBe("accepted")
-        expect(await medusaCaptured(checkout.sessionId)).toBe(0)
-      }
+      await eventually(async () => ((await operationsOf(checkout.sessionId)).find((operation) => operation.kind === "capture")?.status === "accepted" ? true : undefined), 10_000, "the capture accepted")
+      expect((await t.drOrder(drOrderId)).totals.capturePending).not.toBe("0.00")
+      expect(await medusaCaptured(checkout.sessionId)).toBe(0)
       const settled = await eventually(async () => {
         const candidate = await t.drOrder(drOrderId)
         return candidate.totals.capturePending === "0.00" && candidate.totals.captured !== "0.00" ? candidate : undefined
