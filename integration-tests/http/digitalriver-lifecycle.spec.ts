@@ -165,6 +165,30 @@ medusaIntegrationTestRunner({
       expect((await t.drOrder(drOrderId)).totals.captured).toBe(total.toFixed(2))
     })
 
+    it("a 409 order_fulfilled (everything already shipped by a fulfillment we did not send) is settled by reading the order: no second fulfillment, Digital River's capture recorded once", async () => {
+      const { checkout, drOrderId, order } = await t.placedDrOrder()
+      // the warehouse system reported the whole shipment to Digital River itself
+      const ids = await t.drItemIds(drOrderId)
+      const direct = await t.control.post(
+        "/digitalriver/fulfillments",
+        { orderId: drOrderId, items: Object.values(ids).map((itemId) => ({ itemId, quantity: itemId === ids[TOTE] ? 2 : itemId === ids[SWEATER] ? 3 : 1 })) },
+        { headers: { authorization: "Bearer sk_test_sandbox_digitalriver" } }
+      )
+      expect(direct.status).toBe(201)
+      const total = Number((await t.drOrder(drOrderId)).totals.total)
+      const fulfilled = await t.fulfill(order.id, [t.itemBySku(order, TOTE), t.itemBySku(order, SHIRT), t.itemBySku(order, SWEATER)])
+      await eventually(async () => {
+        await reconcile()
+        return (await medusaCaptured(checkout.sessionId)) === total ? true : undefined
+      }, 40_000, "Digital River's capture recorded in Medusa")
+      expect(await t.drFulfillments(drOrderId)).toHaveLength(1)
+      const conflicts = (await t.control.get("/_sandbox/requests?psp=digitalriver&endpoint=create-fulfillment")).data.filter((request: { status: number }) => request.status === 409)
+      expect(conflicts.length).toBeLessThanOrEqual(1)
+      await reconcile()
+      expect(await medusaCaptured(checkout.sessionId)).toBe(total)
+      expect(fulfilled.status).toBeLessThan(500)
+    })
+
     it("receiving a return of one line refunds exactly that item at Digital River", async () => {
       const { checkout, drOrderId, order } = await t.placedDrOrder()
       const items = [t.itemBySku(order, TOTE), t.itemBySku(order, SHIRT), t.itemBySku(order, SWEATER)]
