@@ -112,6 +112,12 @@ export type PspTender = {
 
 /** The truth about a payment, fetched from the PSP. Amounts in minor units. */
 export type PspPayment = {
+  /**
+   * the PSP's reference of the payment. Where it differs from the one `createCheckout` returned
+   * (the PSP makes its payment only once the shopper finished: Digital River's order), the sync
+   * keeps this one on the instrument, since the PSP's callbacks name it; `getPayment` then accepts
+   * both.
+   */
   pspReference: string
   state: PspPaymentState
   /** the PSP's own status word(s), for the status history and the admin */
