@@ -56,6 +56,16 @@ medusaIntegrationTestRunner({
       expect(Object.keys(await t.drItemIds(drOrderId)).sort()).toEqual([TOTE, SHIRT, SWEATER, "shipping"].sort())
     })
 
+    it("an abandoned Drop-in checkout places no order: completing the cart says the payment is not finished", async () => {
+      const checkout = await t.checkoutAtDigitalRiver()
+      expect(await t.decideDr(checkout, "abandon")).toBeNull()
+      const completed = await t.shop.complete(checkout.cartId)
+      expect(completed.status).toBeLessThan(500)
+      expect(completed.data.type).toBe("cart")
+      expect(JSON.stringify(completed.data.error)).toMatch(/not finished the Drop-in checkout/)
+      expect(await t.paymentsOf(checkout.sessionId)).toHaveLength(0)
+    })
+
     it("in_review: the order waits on hold until order.accepted, then the payment is authorized", async () => {
       const checkout = await t.checkoutAtDigitalRiver()
       const drOrderId = (await t.decideDr(checkout, "hold"))!
@@ -149,6 +159,11 @@ medusaIntegrationTestRunner({
       }, 30_000, "the rest cancelled and the captured part refunded")
       await reconcile()
       expect((await t.drFulfillments(drOrderId)).filter((fulfillment) => fulfillment.items.some((item) => item.cancelQuantity > 0))).toHaveLength(1)
+      // the refund Medusa core asked for while canceling is recorded once Digital River confirms it
+      await eventually(async () => {
+        await reconcile()
+        return (await t.medusaTotals(checkout.sessionId)).refunded === Number(captured.totals.captured) ? true : undefined
+      }, 30_000, "the refund recorded in Medusa")
     })
 
     it("a fulfillment whose answer was lost is found by our key in its metadata: never posted twice", async () => {
