@@ -50,6 +50,24 @@ function paymentProviders() {
       },
     })
   }
+  if (sandbox || process.env.DIGITALRIVER_SECRET_KEY) {
+    const list = (value: string | undefined) => value?.split(",").map((item) => item.trim()).filter(Boolean)
+    providers.push({
+      resolve: "./src/providers/digitalriver",
+      id: "digitalriver",
+      options: {
+        ...shared,
+        ...(sandbox && !process.env.DIGITALRIVER_SECRET_KEY ? { environment: "sandbox" } : {}),
+        baseUrl: process.env.DIGITALRIVER_BASE_URL || (sandbox ? `${sandbox}/digitalriver/` : undefined),
+        secretKey: process.env.DIGITALRIVER_SECRET_KEY || "sk_test_sandbox_digitalriver",
+        // during a rotation: the new secret and the previous one, comma-separated
+        signingSecrets: list(process.env.DIGITALRIVER_SIGNING_SECRETS) ?? ["sandbox-digitalriver-signing-secret"],
+        ...(list(process.env.DIGITALRIVER_CURRENCIES) ? { currencies: list(process.env.DIGITALRIVER_CURRENCIES) } : {}),
+        // the sandbox has no Dashboard: the provider registers its webhook there itself
+        registerWebhook: process.env.DIGITALRIVER_REGISTER_WEBHOOK ? process.env.DIGITALRIVER_REGISTER_WEBHOOK === "true" : Boolean(sandbox),
+      },
+    })
+  }
   return providers
 }
 

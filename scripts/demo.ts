@@ -59,10 +59,32 @@ const services: DemoService[] = [
       const storefront = await startStorefront(Number(process.env.STOREFRONT_PORT || 8000), config)
       return {
         env: { STOREFRONT_URL: storefront.url },
-        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank on the sandbox's hosted page)`],
+        banner: [`Storefront        ${storefront.url}   (Resurs Bank in SEK; /?psp=digitalriver: Digital River in EUR)`],
         stop: () => storefront.close(),
         storeReady(store) {
-          Object.assign(config, { publishableKey: store.publishableKey, regionId: store.regions.sek })
+          Object.assign(config, {
+            publishableKey: store.publishableKey,
+            regionId: store.regions.sek,
+            // the PSPs the demo regions offer, chosen with /?psp=<name>
+            choices: [
+              {
+                psp: "resurs",
+                label: "Resurs Bank",
+                regionId: store.regions.sek,
+                providerId: "pp_resurs_resurs",
+                currency: "SEK",
+                address: { first_name: "Sven", last_name: "Svensson", address_1: "Storgatan 1", city: "Stockholm", postal_code: "11122", country_code: "se", phone: "0701234567" },
+              },
+              {
+                psp: "digitalriver",
+                label: "Digital River",
+                regionId: store.regions.eur,
+                providerId: "pp_digitalriver_digitalriver",
+                currency: "EUR",
+                address: { first_name: "Lena", last_name: "Berg", address_1: "Hauptstraße 1", city: "Berlin", postal_code: "10115", country_code: "de", phone: "030123456" },
+              },
+            ],
+          })
         },
       }
     },

@@ -6,7 +6,10 @@ import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import path from "node:path"
 
-export type StorefrontConfig = { backendUrl: string; publishableKey: string; regionId: string; providerId: string }
+/** A PSP the page can pay with (`/?psp=<psp>`); without `choices`, `regionId` and `providerId` alone. */
+export type StorefrontChoice = { psp: string; label: string; regionId: string; providerId: string; currency: string; address: Record<string, string> }
+
+export type StorefrontConfig = { backendUrl: string; publishableKey: string; regionId: string; providerId: string; choices?: StorefrontChoice[] }
 
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" }
 const ROUTES: Record<string, string> = { "/": "index.html", "/checkout/return": "return.html", "/shop.js": "shop.js", "/style.css": "style.css" }

@@ -52,6 +52,21 @@ export class CallbackRejectedError extends Error {
 }
 
 /**
+ * A callback that is genuine (or harmless) but that we do not act on: an event type we do not
+ * handle. The callback route answers `httpStatus` (2xx) and stores nothing; PSPs that disable
+ * endpoints answering errors (Digital River) must not see a 4xx for it.
+ */
+export class CallbackIgnoredError extends Error {
+  constructor(
+    message: string,
+    readonly httpStatus: 200 | 202 | 204 = 202
+  ) {
+    super(message)
+    this.name = "CallbackIgnoredError"
+  }
+}
+
+/**
  * The PSP asked us to slow down (429) until the retry budget ran out. Nothing was applied, but
  * the operation is not refused either: it stays open under the same key and is sent again later.
  */

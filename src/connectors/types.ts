@@ -112,6 +112,12 @@ export type PspTender = {
 
 /** The truth about a payment, fetched from the PSP. Amounts in minor units. */
 export type PspPayment = {
+  /**
+   * the PSP's reference of the payment. Where it differs from the one `createCheckout` returned
+   * (the PSP makes its payment only once the shopper finished: Digital River's order), the sync
+   * keeps this one on the instrument, since the PSP's callbacks name it; `getPayment` then accepts
+   * both.
+   */
   pspReference: string
   state: PspPaymentState
   /** the PSP's own status word(s), for the status history and the admin */
@@ -202,6 +208,13 @@ export type CallbackHint = {
   auditPayload: Record<string, unknown>
   /** true when the callback's origin was proven (signature, shared secret); false for bare hints */
   verified: boolean
+  /**
+   * answer a verified callback about a payment we do not know with the usual acknowledgement
+   * (nothing stored, nothing changed) instead of 404: for PSPs that disable endpoints that keep
+   * failing (Digital River sends every event of the account, other shops' orders included).
+   * Omitted: 404.
+   */
+  acknowledgeUnknownPayment?: boolean
 }
 
 export type CallbackInput = {

@@ -156,6 +156,12 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   const context = { ledger, connector, instrument }
   const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state })
+  if (payment.pspReference && payment.pspReference !== instrument.psp_reference) {
+    // PSPs that make their payment only once the shopper finished (Digital River creates the order
+    // after the Drop-in checkout): the instrument takes the PSP's own reference, which its callbacks
+    // name. The connector still reads the payment by the reference the checkout gave.
+    await ledger.setInstrumentReferences(instrument.id, { psp_reference: payment.pspReference })
+  }
   if (payment.lineIds && !(instrument.metadata ?? {}).psp_line_ids) {
     // PSPs that number the order's lines themselves (Nemuru, Digital River): captures and refunds name them
     await ledger.updatePaymentInstruments({ id: instrument.id, metadata: { ...(instrument.metadata ?? {}), psp_line_ids: payment.lineIds } })

@@ -6,7 +6,7 @@
  */
 import { createServer } from "node:net"
 import axios, { type AxiosInstance } from "axios"
-import { startSandbox, type Sandbox } from "../../../sandbox/src"
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../../sandbox/src"
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,8 +25,11 @@ export type PspSandboxHandle = {
   control(): AxiosInstance
 }
 
-/** `env`: more variables for medusa-config (e.g. the lifecycle options PAYMENTS_*), restored afterwards. */
-export function usePspSandbox(options: { env?: Record<string, string> } = {}): PspSandboxHandle {
+/**
+ * `env`: more variables for medusa-config (e.g. the lifecycle options PAYMENTS_*), restored
+ * afterwards; `sandbox`: options of the sandbox's PSPs (e.g. `digitalriver.settleDelayMs`).
+ */
+export function usePspSandbox(options: { env?: Record<string, string>; sandbox?: Omit<SandboxOptions, "port" | "callbackRetry"> } = {}): PspSandboxHandle {
   let sandbox: Sandbox | undefined
   let control: AxiosInstance | undefined
   const names = ["PORT", "MEDUSA_BACKEND_URL", "PSP_SANDBOX_URL", ...Object.keys(options.env ?? {})]
@@ -35,6 +38,7 @@ export function usePspSandbox(options: { env?: Record<string, string> } = {}): P
   beforeAll(async () => {
     const port = await freePort()
     sandbox = await startSandbox({
+      ...options.sandbox,
       port: 0,
       callbackRetry: { maxAttempts: 4, initialDelayMs: 50, backoffFactor: 2, maxDelayMs: 500, timeoutMs: 10_000 },
     })

@@ -39,7 +39,7 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import type { z } from "zod"
-import { PspAuthenticationError, PspError } from "../../connectors/errors"
+import { PspAuthenticationError, PspError, PspNotFoundError } from "../../connectors/errors"
 import type { Connector, PspPayment } from "../../connectors/types"
 import { operationKey } from "../../lifecycle/keys"
 import { LedgerError } from "../../lifecycle/ledger"
@@ -364,6 +364,14 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
       await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment, source)
       return payment
     } catch (error) {
+      if (error instanceof PspNotFoundError && source === "authorize") {
+        // PSPs that make the payment only once the shopper finished (Digital River creates its
+        // order after the Drop-in checkout) have none yet: the shopper has not finished
+        throw new MedusaError(
+          MedusaError.Types.PAYMENT_REQUIRES_MORE_ERROR,
+          `The shopper has not completed the ${this.pspDisplayName} payment page yet (${error.message}).`
+        )
+      }
       throw this.asMedusaError(error)
     }
   }

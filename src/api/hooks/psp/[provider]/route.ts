@@ -9,11 +9,13 @@
  * A duplicate delivery still asks for a sync: a delivery never prevents a later sync (an early or
  * forged callback must not burn the dedup key of the real one). Bad signatures get 401, malformed
  * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
- * in the log (never the body or its headers).
+ * in the log (never the body or its headers). Where the connector says so, callbacks it does not
+ * act on (CallbackIgnoredError) and verified callbacks about payments we do not know
+ * (`hint.acknowledgeUnknownPayment`) get a 2xx instead, with nothing stored.
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { CallbackRejectedError } from "../../../../connectors/errors"
+import { CallbackIgnoredError, CallbackRejectedError } from "../../../../connectors/errors"
 import type { CallbackHint, Connector } from "../../../../connectors/types"
 import { PAYMENT_LEDGER_MODULE, type PaymentInstrumentRecord, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
 import { resolveCallbackConnector, UnknownProviderError } from "../../../../providers/base/registry"
@@ -65,6 +67,12 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
       res.status(error.httpStatus).json({ message: error.message })
       return
     }
+    if (error instanceof CallbackIgnoredError) {
+      // taken but not acted on (an event type the connector does not handle): nothing stored
+      logger.info(`psp callback ignored: provider=${loggable(providerId)} reason="${loggable(error.message)}"`)
+      res.status(error.httpStatus).json({ received: true, ignored: true })
+      return
+    }
     // a connector that cannot read a forged input must not answer 5xx (the PSP would retry it)
     audit("http_400", `reason="${loggable((error as Error).message)}"`)
     res.status(400).json({ message: "Malformed callback" })
@@ -80,6 +88,13 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
+    if (hint.verified && hint.acknowledgeUnknownPayment) {
+      // the PSP disables endpoints that keep failing: acknowledged, nothing stored, nothing changed
+      logger.info(`psp callback for an unknown payment acknowledged: provider=${loggable(providerId)} reference=${loggable(reference)} event=${loggable(hint.event)}`)
+      const answer = connector.acknowledge(hint, false)
+      res.status(answer.status).json({ received: true, ignored: true })
+      return
+    }
     audit("unknown_payment", `reference=${loggable(reference)}`)
     res.status(404).json({ message: "Unknown payment" })
     return
