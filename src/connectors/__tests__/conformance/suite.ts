@@ -368,7 +368,12 @@ export function describeConnectorConformance(name: string, harness: ConformanceH
       await checkout.connector.capture(checkout.created.pspReference, moneyInput(checkout, "capture:conformance:callback", [first]))
       await sandbox.callbacksIdle()
       await receiver.waitFor((callback) => callback.path === `/hooks/psp/${name}`, DEADLINE_MS)
-      const lookups = [{ pspReference: checkout.created.pspReference }, { merchantReference: checkout.input.orderReference }]
+      // our merchant reference is the payment session id, the checkout's key (providers/base/checkout.ts)
+      const lookups = [
+        { pspReference: checkout.created.pspReference },
+        { merchantReference: checkout.input.orderReference },
+        { merchantReference: checkout.input.key },
+      ]
       const deliveries = receiver.received.filter((callback) => callback.path === `/hooks/psp/${name}`)
       expect(deliveries.length).toBeGreaterThanOrEqual(2) // the approval and the capture
       const dedupKeys = new Set<string | null>()
