@@ -42,10 +42,6 @@ medusaIntegrationTestRunner({
       expect(created.status).toBe("pending")
       expect(created.lines.map((line) => line.ordered.units)).toEqual([2, 1, 3, 1])
       expect(Number(created.totals.total)).toBe(checkout.total)
-      // Nemuru's item ids are bound to our lines (by SKU) as soon as the order is read
-      const itemIds = await t.itemIds(checkout.sessionId)
-      expect(Object.keys(itemIds).sort()).toEqual(["CANVAS-TOTE", "LINEN-SHIRT", "WOOL-SWEATER", "shipping"])
-      expect(Object.values(itemIds).sort()).toEqual(created.lines.map((line) => line.id).sort())
 
       await t.decide(checkout.pspReference, "approve")
       const completed = await t.shop.complete(checkout.cartId)
@@ -62,6 +58,10 @@ medusaIntegrationTestRunner({
       const { instrument } = await t.ledger.getInstrumentWithHistory(order.payment_instruments[0].id)
       expect(instrument.psp_reference).toBe(checkout.pspReference)
       expect(instrument.psp_status_history.map((entry) => entry.status)).toContain("confirmed")
+      // Nemuru's item ids are bound to our lines (by SKU) once the order is read back
+      const itemIds = await t.itemIds(checkout.sessionId)
+      expect(Object.keys(itemIds).sort()).toEqual(["CANVAS-TOTE", "LINEN-SHIRT", "WOOL-SWEATER", "shipping"])
+      expect(Object.values(itemIds).sort()).toEqual(created.lines.map((line) => line.id).sort())
       // the approved notification was answered 200 (with autoconfirm), and so was the confirmed one
       await t.callbacksIdle()
       const sent = await deliveries(checkout.pspReference)
@@ -128,6 +128,9 @@ medusaIntegrationTestRunner({
       }, 20_000, "the payment authorized after release and confirmation")
       expect((await t.sandboxOrder(checkout.pspReference)).status).toBe("confirmed")
       expect((await fulfill(released)).status).toBe(200)
+      // the fulfillment's capture reaches Nemuru (and Medusa) before the test ends
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).captured === checkout.total ? true : undefined), 20_000, "captured in Medusa")
+      expect((await t.sandboxOrder(checkout.pspReference)).totals.captured).toBe(checkout.total.toFixed(2))
     })
 
     it("a notification with a wrong Authorization header is refused 401 and changes nothing; a malformed one 400", async () => {
