@@ -5,6 +5,7 @@
  */
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { AxiosInstance } from "axios"
+import { reconcilePaymentsWorkflow } from "../../../src/workflows/reconcile-payments"
 import { eventually, type PspSandboxHandle } from "./psp-sandbox"
 import { nemuruStore } from "./nemuru-store"
 
@@ -107,14 +108,19 @@ export function nemuruLifecycleTests(
     }, 20_000, "Medusa: captured and refunded the shipped part")
 
     // Nemuru cancels whole orders only while nothing is captured: the release of the rest is
-    // refused, and the admin sees why; nothing can be captured on the canceled order any more
-    const [instrument] = await eventually(async () => {
-      const instruments = await t.adminInstruments(order.id)
-      return instruments[0]?.operations.some((operation: { kind: string; status: string }) => operation.kind === "cancel" && operation.status !== "requested") ? instruments : undefined
-    }, 20_000, "the cancel settled")
-    const cancel = instrument.operations.find((operation: { kind: string }) => operation.kind === "cancel")
-    expect(cancel.status).toBe("failed")
-    expect(cancel.error.message).toMatch(/refund instead/)
+    // refused (transactional: core's cancel already tried; asynchronous: core stopped at the
+    // accepted refund, the reconcile job tries), and the admin sees why on the instrument
+    const issue = await eventually(async () => {
+      await reconcilePaymentsWorkflow(getContainer()).run({ input: { olderThanSeconds: 0 } })
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      return instrument?.reconcile_issue && /still reserved at the PSP/.test(instrument.reconcile_issue) ? instrument.reconcile_issue : undefined
+    }, 30_000, "the instrument says what Nemuru still reserves")
+    expect(issue).toMatch(/refund instead/)
+    const [instrument] = await t.adminInstruments(order.id)
+    const cancels = instrument.operations.filter((operation: { kind: string }) => operation.kind === "cancel")
+    expect(cancels.length).toBeGreaterThan(0)
+    expect(cancels.every((operation: { status: string; error: { message: string } }) => operation.status === "failed" && /refund instead/.test(operation.error.message))).toBe(true)
+    expect(await t.operationRequests("refund")).toHaveLength(1)
     const late = await t.admin.post(`/admin/orders/${order.id}/payment-instruments/capture`, { items: [t.itemBySku(order, TOTE)] }, { headers: { "idempotency-key": "late" } })
     expect(late.status).toBe(400)
     expect(await t.operationRequests("capture")).toHaveLength(1)
