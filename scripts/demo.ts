@@ -55,14 +55,21 @@ const services: DemoService[] = [
   {
     name: "the demo storefront",
     async start() {
-      const config: Partial<StorefrontConfig> = { backendUrl: BASE_URL, providerId: "pp_resurs_resurs" }
+      const config: Partial<StorefrontConfig> = { backendUrl: BASE_URL, psps: [] }
       const storefront = await startStorefront(Number(process.env.STOREFRONT_PORT || 8000), config)
       return {
         env: { STOREFRONT_URL: storefront.url },
-        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank on the sandbox's hosted page)`],
+        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank in SEK or Nemuru in EUR, on the sandbox's hosted pages)`],
         stop: () => storefront.close(),
         storeReady(store) {
-          Object.assign(config, { publishableKey: store.publishableKey, regionId: store.regions.sek })
+          Object.assign(config, {
+            publishableKey: store.publishableKey,
+            // the PSPs the demo regions offer (demo/seed.ts DEMO_REGIONS)
+            psps: [
+              { providerId: "pp_resurs_resurs", name: "Resurs Bank", regionId: store.regions.sek, currency: "SEK", country: "se" },
+              { providerId: "pp_nemuru_nemuru", name: "Nemuru", regionId: store.regions.eur, currency: "EUR", country: "de" },
+            ],
+          })
         },
       }
     },
