@@ -67,6 +67,16 @@ export function nemuruLifecycleTests(
     ])
   })
 
+  it(`${mode}: an admin capture of an amount no combination of lines makes is refused with the lines still available; nothing reaches Nemuru`, async () => {
+    const { checkout } = await t.placedOrder()
+    const [payment] = await t.paymentsOf(checkout.sessionId)
+    const impossible = await t.admin.post(`/admin/payments/${payment.id}/capture`, { amount: 1 })
+    expect(impossible.status).toBe(400)
+    expect(impossible.data.message).toMatch(/whole order lines: 1\.00 EUR matches no combination of the lines still available \(.*LINEN-SHIRT/)
+    expect(await t.operationRequests("capture")).toHaveLength(0)
+    expect(cents((await t.sandboxOrder(checkout.pspReference)).totals.captured)).toBe(0)
+  })
+
   it(`${mode}: receiving a return of one line refunds exactly that item id, at Nemuru and in Medusa`, async () => {
     const { checkout, order } = await t.placedOrder()
     const ids = await t.itemIds(checkout.sessionId)
@@ -163,6 +173,23 @@ export function nemuruLifecycleTests(
       await t.callbacksIdle()
       const { callbacks } = await t.ledger.getInstrumentWithHistory(settled.id)
       expect(callbacks.some((callback) => callback.dedup_key === `${checkout.pspReference}:order_capture_created:${capture.psp_operation_ids[0]}`)).toBe(true)
+    })
+
+    it("asynchronous: when the lender's notification is lost, the reconcile job reads the order and settles the accepted capture", async () => {
+      const { checkout, order } = await t.placedOrder()
+      await t.sandboxControl("/_sandbox/callback-faults", { psp: "nemuru", event: "order_capture_created", effect: "drop", times: 1 })
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])).status).toBe(200)
+      await eventually(async () => ((await t.sandboxOrder(checkout.pspReference)).operations.some((operation) => operation.status === "confirmed") ? true : undefined), 20_000, "the lender confirmed at Nemuru")
+      await t.callbacksIdle()
+      const [before] = await t.adminInstruments(order.id)
+      expect(before.operations.find((operation: { kind: string }) => operation.kind === "capture").status).toBe("accepted")
+      expect(cents((await t.medusaTotals(checkout.sessionId)).captured)).toBe(0)
+
+      await reconcilePaymentsWorkflow(getContainer()).run({ input: { olderThanSeconds: 0 } })
+      await capturedEverywhere(checkout.pspReference, checkout.sessionId, cents((await t.sandboxOrder(checkout.pspReference)).totals.captured))
+      const [after] = await t.adminInstruments(order.id)
+      expect(after.operations.find((operation: { kind: string }) => operation.kind === "capture").status).toBe("succeeded")
+      expect(cents((await t.medusaTotals(checkout.sessionId)).captured)).toBeGreaterThan(0)
     })
 
     it("asynchronous: a capture the lender rejects after Nemuru accepted it lapses with the reason; nothing is recorded as captured", async () => {

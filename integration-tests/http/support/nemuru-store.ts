@@ -37,7 +37,7 @@ export async function nemuruStore(api: AxiosInstance, container: MedusaContainer
 
     async sandboxControl(path: string, body: unknown = {}): Promise<void> {
       const response = await control.post(path, body)
-      if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.data)}`)
+      if (response.status !== 200 && response.status !== 201) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.data)}`)
     },
 
     /** The lender's next answers to captures and refunds (and how long it takes). */
