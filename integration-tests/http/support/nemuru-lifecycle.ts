@@ -77,6 +77,33 @@ export function nemuruLifecycleTests(
     expect(cents((await t.sandboxOrder(checkout.pspReference)).totals.captured)).toBe(0)
   })
 
+  it(`${mode}: a capture of part of a line whose answer is lost is found on Nemuru's record by its lines, never sent twice`, async () => {
+    const { checkout, order } = await t.placedOrder()
+    const ids = await t.itemIds(checkout.sessionId)
+    await t.sandboxControl("/_sandbox/faults", { psp: "nemuru", endpoint: "capture", effect: "drop-response", times: 1 })
+    // one of the three sweaters: sent again, Nemuru would capture a second one
+    expect((await t.fulfill(order.id, [{ ...t.itemBySku(order, SWEATER), quantity: 1 }])).status).toBe(200)
+    await eventually(async () => {
+      const [instrument] = await t.adminInstruments(order.id)
+      return instrument?.operations.some((operation: { kind: string; status: string }) => operation.kind === "capture" && operation.status === "unknown") ? true : undefined
+    }, 20_000, "the capture's outcome unknown")
+    const sweater = await lineTotal(checkout.pspReference, ids[SWEATER])
+    // one sweater, and shipping with the first capture
+    const one = Math.floor(sweater / 3) + (await lineTotal(checkout.pspReference, ids.shipping))
+
+    await eventually(async () => {
+      await reconcilePaymentsWorkflow(getContainer()).run({ input: { olderThanSeconds: 0 } })
+      const [instrument] = await t.adminInstruments(order.id)
+      return instrument.operations.some((operation: { kind: string; status: string }) => operation.kind === "capture" && operation.status === "succeeded") ? true : undefined
+    }, 30_000, "the capture settled")
+    await capturedEverywhere(checkout.pspReference, checkout.sessionId, one)
+    expect(await t.operationRequests("capture")).toHaveLength(1)
+    const atPsp = await t.sandboxOrder(checkout.pspReference)
+    expect(atPsp.lines.find((line) => line.id === ids[SWEATER])!.captured.units).toBe(1)
+    const [instrument] = await t.adminInstruments(order.id)
+    expect(instrument.operations.filter((operation: { kind: string }) => operation.kind === "capture")).toHaveLength(1)
+  })
+
   it(`${mode}: receiving a return of one line refunds exactly that item id, at Nemuru and in Medusa`, async () => {
     const { checkout, order } = await t.placedOrder()
     const ids = await t.itemIds(checkout.sessionId)
