@@ -51,6 +51,7 @@ medusaIntegrationTestRunner({
         const candidate = await t.orderOf(completed.data.order.id)
         return paymentState(candidate) === "processing" && candidate.payment_collections[0].payments?.length ? candidate : undefined
       }, 20_000, "the order processing once the lender confirmed")
+      // the sandbox's own autoConfirm is off here: only our `autoconfirm: true` answer confirms
       expect((await t.sandboxOrder(checkout.pspReference)).status).toBe("confirmed")
       const [payment] = await t.paymentsOf(checkout.sessionId)
       expect(payment.amount).toBe(checkout.total)
