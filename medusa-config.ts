@@ -68,6 +68,24 @@ function paymentProviders() {
       },
     })
   }
+  if (sandbox || process.env.NEMURU_USERNAME) {
+    providers.push({
+      resolve: "./src/providers/nemuru",
+      id: "nemuru",
+      options: {
+        ...shared,
+        ...(sandbox && !process.env.NEMURU_USERNAME ? { environment: "sandbox" } : {}),
+        baseUrl: process.env.NEMURU_BASE_URL || (sandbox ? `${sandbox}/nemuru/api/` : undefined),
+        username: process.env.NEMURU_USERNAME || "sandbox@nemuru.test",
+        password: process.env.NEMURU_PASSWORD || "sandbox-nemuru-password",
+        // demo/test only: a real store sets its own random secret
+        notificationSecret: process.env.NEMURU_NOTIFICATION_SECRET || "demo-only-nemuru-notification-secret-0123456789",
+        // Nemuru's recommendation is transactional; NEMURU_TRANSACTIONAL=false runs the asynchronous mode
+        transactional: process.env.NEMURU_TRANSACTIONAL !== "false",
+        autoConfirm: process.env.NEMURU_AUTOCONFIRM !== "false",
+      },
+    })
+  }
   return providers
 }
 

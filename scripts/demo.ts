@@ -55,34 +55,20 @@ const services: DemoService[] = [
   {
     name: "the demo storefront",
     async start() {
-      const config: Partial<StorefrontConfig> = { backendUrl: BASE_URL, providerId: "pp_resurs_resurs" }
+      const config: Partial<StorefrontConfig> = { backendUrl: BASE_URL, psps: [] }
       const storefront = await startStorefront(Number(process.env.STOREFRONT_PORT || 8000), config)
       return {
         env: { STOREFRONT_URL: storefront.url },
-        banner: [`Storefront        ${storefront.url}   (Resurs Bank in SEK; /?psp=digitalriver: Digital River in EUR)`],
+        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank in SEK, Nemuru or Digital River in EUR, on the sandbox's hosted pages)`],
         stop: () => storefront.close(),
         storeReady(store) {
           Object.assign(config, {
             publishableKey: store.publishableKey,
-            regionId: store.regions.sek,
-            // the PSPs the demo regions offer, chosen with /?psp=<name>
-            choices: [
-              {
-                psp: "resurs",
-                label: "Resurs Bank",
-                regionId: store.regions.sek,
-                providerId: "pp_resurs_resurs",
-                currency: "SEK",
-                address: { first_name: "Sven", last_name: "Svensson", address_1: "Storgatan 1", city: "Stockholm", postal_code: "11122", country_code: "se", phone: "0701234567" },
-              },
-              {
-                psp: "digitalriver",
-                label: "Digital River",
-                regionId: store.regions.eur,
-                providerId: "pp_digitalriver_digitalriver",
-                currency: "EUR",
-                address: { first_name: "Lena", last_name: "Berg", address_1: "Hauptstraße 1", city: "Berlin", postal_code: "10115", country_code: "de", phone: "030123456" },
-              },
+            // the PSPs the demo regions offer (demo/seed.ts DEMO_REGIONS)
+            psps: [
+              { providerId: "pp_resurs_resurs", name: "Resurs Bank", regionId: store.regions.sek, currency: "SEK", country: "se" },
+              { providerId: "pp_nemuru_nemuru", name: "Nemuru", regionId: store.regions.eur, currency: "EUR", country: "de" },
+              { providerId: "pp_digitalriver_digitalriver", name: "Digital River", regionId: store.regions.eur, currency: "EUR", country: "de" },
             ],
           })
         },

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import path from "node:path"
 
-/** A PSP the page can pay with (`/?psp=<psp>`); without `choices`, `regionId` and `providerId` alone. */
-export type StorefrontChoice = { psp: string; label: string; regionId: string; providerId: string; currency: string; address: Record<string, string> }
+/** One way to pay the storefront offers: a PSP's provider on the region (and currency) it takes. */
+export type StorefrontPsp = { providerId: string; name: string; regionId: string; currency: string; country: string }
 
-export type StorefrontConfig = { backendUrl: string; publishableKey: string; regionId: string; providerId: string; choices?: StorefrontChoice[] }
+export type StorefrontConfig = { backendUrl: string; publishableKey: string; psps: StorefrontPsp[] }
 
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" }
 const ROUTES: Record<string, string> = { "/": "index.html", "/checkout/return": "return.html", "/shop.js": "shop.js", "/style.css": "style.css" }

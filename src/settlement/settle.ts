@@ -22,7 +22,7 @@ import {
   PspUnknownOutcomeError,
 } from "../connectors/errors"
 import { findPspAction, pspKeyOf } from "../connectors/matching"
-import type { PspPayment } from "../connectors/types"
+import type { PspAction, PspPayment } from "../connectors/types"
 import { LedgerError, type LineQuantity } from "../lifecycle/ledger"
 import { operationKey } from "../lifecycle/keys"
 import { fromMinorUnits } from "../lifecycle/money"
@@ -125,7 +125,9 @@ async function applyPspRecord(
   const { ledger, connector } = context
   const key = operation.idempotency_key
   const kind = operation.kind as MoneyKind
-  const action = findPspAction(payment, kind, key, connector.capabilities, operation.psp_operation_ids ?? [])
+  const action =
+    findPspAction(payment, kind, key, connector.capabilities, operation.psp_operation_ids ?? []) ??
+    (await unclaimedActionLike(context, operation, payment))
   if (!action) {
     if (kind === "cancel" && payment.authorizedAmount === 0n) {
       // nothing is reserved any more: whether our cancel did it or not, there is nothing to send
@@ -147,6 +149,42 @@ async function applyPspRecord(
         : ledger.failOperation(key, { ...ids, error })
     }
   }
+}
+
+/**
+ * Where the PSP keeps no key of ours and the operation's answer was lost (no PSP ids stored), its
+ * PSP action can only be recognized by what it moved: the newest action of the same kind, amount
+ * and lines (reference, quantity, amount) that no other operation of the instrument has claimed.
+ * Without this, "absent" could not be proven and a re-send could move the money twice (a capture
+ * of 1 of 3 units of a line is accepted again). Undefined where the PSP echoes keys, where the
+ * operation already has PSP ids, or where nothing unclaimed matches (then it is truly absent).
+ */
+async function unclaimedActionLike(
+  context: OperationContext,
+  operation: PaymentOperationRecord,
+  payment: PspPayment
+): Promise<PspAction | undefined> {
+  const { ledger, connector, instrument } = context
+  if (connector.capabilities.echoesKey || (operation.psp_operation_ids ?? []).length > 0) {
+    return undefined
+  }
+  const { operations } = await ledger.getInstrumentWithHistory(instrument.id)
+  const claimed = new Set(operations.filter((other) => other.id !== operation.id).flatMap((other) => other.psp_operation_ids ?? []))
+  const signature = (lines: { reference: string; quantity: number; amount: bigint }[]) =>
+    lines
+      .map((line) => `${line.reference}|${line.quantity}|${line.amount}`)
+      .sort()
+      .join(";")
+  const wanted = signature(operation.lines.map((line) => ({ reference: line.id, quantity: line.quantity, amount: BigInt(line.amount ?? "0") })))
+  const amount = BigInt(operation.amount)
+  const candidates = payment.actions.filter(
+    (action) =>
+      action.kind === operation.kind &&
+      !claimed.has(action.id) &&
+      action.amount === amount &&
+      (operation.lines.length === 0 || signature(action.lines) === wanted)
+  )
+  return candidates[candidates.length - 1]
 }
 
 /**
