@@ -21,8 +21,8 @@ const relativePath = z
   .refine((value) => !/^[a-z]+:\/\//i.test(value), { error: "must be a path relative to baseUrl, not a URL" })
 
 export const nemuruOptionsSchema = baseProviderOptionsSchema.extend({
-  /** `staging` or `production` Nemuru; `baseUrl` overrides both (the local sandbox). */
-  environment: z.enum(["staging", "production"]).default("staging"),
+  /** `staging` or `production` Nemuru, or `sandbox`: a PSP simulator at `baseUrl` (http and local hosts allowed). */
+  environment: z.enum(["staging", "production", "sandbox"]).default("staging"),
   baseUrl: z.string().url().optional(),
   username: z.string({ error: "required: the Nemuru API user (an e-mail address) Nemuru issued" }).min(1),
   password: z.string({ error: "required: the password of the Nemuru API user" }).min(1),
@@ -74,7 +74,7 @@ export class NemuruProvider extends PspProvider<NemuruProviderOptions> {
 
   protected createConnector(options: NemuruProviderOptions): Connector {
     return new NemuruConnector({
-      baseUrl: options.baseUrl ?? NEMURU_BASE_URLS[options.environment],
+      baseUrl: options.baseUrl ?? NEMURU_BASE_URLS[options.environment as keyof typeof NEMURU_BASE_URLS],
       username: options.username,
       password: options.password,
       notificationSecret: options.notificationSecret,
