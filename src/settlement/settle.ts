@@ -168,7 +168,7 @@ async function unclaimedActionLike(
   if (connector.capabilities.echoesKey || (operation.psp_operation_ids ?? []).length > 0) {
     return undefined
   }
-  const { operations } = await ledger.getInstrumentWithHistory(instrument.id)
+  const { operations } = await ledger.getInstrumentLedger(instrument.id)
   const claimed = new Set(operations.filter((other) => other.id !== operation.id).flatMap((other) => other.psp_operation_ids ?? []))
   const signature = (lines: { reference: string; quantity: number; amount: bigint }[]) =>
     lines
