@@ -242,8 +242,9 @@ medusaIntegrationTestRunner({
       const pg = getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION)
       await pg.raw(`update payment_collection set captured_amount = 0, raw_captured_amount = '{"value":"0","precision":20}', status = 'authorized' where id = ?`, [payment.payment_collection_id])
       await pg.raw(`delete from order_transaction where reference_id = ?`, [capture.id])
+      // and the job has not looked at it yet (the app's own scheduled run may do the repair below first)
+      await pg.raw(`update payment_operation set medusa_verified_at = null where medusa_record_id = ?`, [capture.id])
       const paymentStatus = async () => (await t.admin.get(`/admin/orders/${order.id}`)).data.order.payment_status
-      expect(await paymentStatus()).toBe("authorized")
 
       await reconcile()
       expect(await paymentStatus()).toBe("partially_captured")
