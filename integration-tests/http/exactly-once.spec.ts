@@ -4,7 +4,7 @@
  * sandbox's latency faults and by waiting for the state that makes them (an operation in flight),
  * never with sleeps tuned to one machine.
  */
-import { updateRegionsWorkflow } from "@medusajs/medusa/core-flows"
+import { createCartCreditLinesWorkflow, updateRegionsWorkflow } from "@medusajs/medusa/core-flows"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import type { PaymentOperationRecord } from "../../src/modules/payment-ledger"
@@ -337,6 +337,34 @@ medusaIntegrationTestRunner({
       expect(session.status).toBe(400)
       expect(session.data.message).toBe("Payment with Resurs Bank is unavailable right now. Choose another payment method, or try again later.")
       await t.control.delete("/_sandbox/faults")
+    })
+
+    it("an order paid in part with store credit is captured shipment by shipment, never beyond the authorization, and in full", async () => {
+      const cart = await t.shop.cart()
+      await createCartCreditLinesWorkflow(getContainer()).run({
+        input: [{ cart_id: cart.id, amount: 1000, reference: "store-credit", reference_id: "sc_test", metadata: null }],
+      })
+      const checkout = await t.shop.pay(cart.id)
+      expect(checkout.total).toBe(4131 - 1000)
+      const lines = (await t.sandboxPayment(checkout.pspReference)).lines
+      expect(lines.find((line) => line.reference === "adjustment")?.ordered.amount).toBe("-1000.00")
+      await t.decide(checkout.pspReference, "approve")
+      const completed = await t.shop.complete(cart.id)
+      expect(completed.data.type).toBe("order")
+      const order = await eventually(async () => {
+        const candidate = await t.orderOf(completed.data.order.id)
+        return candidate?.payment_instruments?.length && candidate.metadata?.psp_payment?.state === "processing" ? candidate : undefined
+      }, 20_000, "the order synced")
+
+      expect((await t.fulfill(order.id, [t.itemBySku(order, TOTE)])).status).toBe(200)
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 438 + 59 })
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SHIRT)])).status).toBe(200)
+      await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 438 + 59 + 649 })
+      // the last shipment takes the credit: 2985 - 1000
+      expect((await t.fulfill(order.id, [t.itemBySku(order, SWEATER)])).status).toBe(200)
+      const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 3131 })
+      expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(3)
+      expect(atPsp.totals.authorized).toBe("0.00")
     })
 
     it("a cart in a currency the Resurs store does not take is refused when the session is created, saying why", async () => {

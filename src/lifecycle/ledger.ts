@@ -20,6 +20,10 @@
  * payment whose authorization came back `captured`): captures on it are over-captures, and its
  * cancel is a refund.
  *
+ * A credit line (a gift card or store credit the cart was paid with in part) has a negative total
+ * and quantity 1: it is captured once, with a capture it lowers, and never refunded or cancelled on
+ * its own (the capture plan decides when: lifecycle/capture-plan.ts).
+ *
  * Pure and immutable: every function returns a new ledger. Amounts are bigint minor units;
  * line quantities are integers.
  */
@@ -247,6 +251,15 @@ function assertQuantity(field: string, quantity: number, allowZero: boolean): vo
   }
 }
 
+function isCreditAmount(amount: unknown): boolean {
+  return typeof amount === "bigint" && amount < 0n
+}
+
+/** A gift card or store credit line: a negative total, captured once with a capture it lowers. */
+export function isCreditLine(line: Pick<LedgerLine, "totalAmount">): boolean {
+  return line.totalAmount < 0n
+}
+
 function assertAmount(field: string, amount: unknown, allowZero: boolean): asserts amount is MinorUnits {
   if (typeof amount !== "bigint" || amount < (allowZero ? 0n : 1n)) {
     throw new InvalidLedgerInputError(field, `must be a ${allowZero ? "non-negative" : "positive"} bigint of minor units (got ${String(amount)})`)
@@ -266,9 +279,15 @@ export function openInstrument(input: OpenInstrumentInput): InstrumentLedger {
     }
     seen.add(line.id)
     assertQuantity(`lines[${index}].quantity`, line.quantity, false)
-    assertAmount(`lines[${index}].unitAmount`, line.unitAmount, true)
     const totalAmount = line.totalAmount ?? line.unitAmount * BigInt(line.quantity)
-    assertAmount(`lines[${index}].totalAmount`, totalAmount, true)
+    if (isCreditAmount(totalAmount)) {
+      if (line.quantity !== 1) {
+        throw new InvalidLedgerInputError(`lines[${index}].quantity`, "a credit line (negative total) has quantity 1")
+      }
+    } else {
+      assertAmount(`lines[${index}].unitAmount`, line.unitAmount, true)
+      assertAmount(`lines[${index}].totalAmount`, totalAmount, true)
+    }
     const captured = input.origin === "captured" ? line.quantity : 0
     return { id: line.id, quantity: line.quantity, unitAmount: line.unitAmount, totalAmount, captured, refunded: 0, canceled: 0 }
   })
@@ -384,7 +403,8 @@ function lineAvailability(ledger: InstrumentLedger, line: LedgerLine, stage: Lin
     return { taken, available: line.quantity - line.canceled - taken }
   }
   const taken = line.refunded + pendingLineQuantity(ledger, line.id, "refund")
-  return { taken, available: line.captured - taken }
+  // a credit is never refunded on its own: what it paid for was never charged through the PSP
+  return { taken, available: isCreditLine(line) ? 0 : line.captured - taken }
 }
 
 /** For each line: units already taken (settled or in flight) and still available to capture or refund. */
@@ -469,14 +489,14 @@ function planOperation(ledger: InstrumentLedger, request: OperationRequest): Led
       const available = capturable - pendingCapture
       const resolved = request.lines ? resolveLines(ledger, kind, "capture", request.lines) : undefined
       const amount = resolveAmount(request, resolved?.amount, available)
-      if (amount === 0n || amount > available) throw new OverCaptureError(amount, available, currency)
+      if (amount <= 0n || amount > available) throw new OverCaptureError(amount, available, currency)
       return { ...base, effect: "capture", amount, lines: resolved?.lines ?? [], transaction: transactionFor("capture", amount) }
     }
     case "refund": {
       const available = refundable - pendingRefund
       const resolved = request.lines ? resolveLines(ledger, kind, "refund", request.lines) : undefined
       const amount = resolveAmount(request, resolved?.amount, available)
-      if (amount === 0n || amount > available) throw new OverRefundError(amount, available, currency)
+      if (amount <= 0n || amount > available) throw new OverRefundError(amount, available, currency)
       return { ...base, effect: "refund", amount, lines: resolved?.lines ?? [], transaction: transactionFor("refund", amount) }
     }
     case "cancel": {

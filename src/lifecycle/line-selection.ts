@@ -3,7 +3,7 @@
  * amount (the admin's capture or refund button, order cancel), this finds the units of the lines
  * still available whose amounts add up to exactly that amount, or says it cannot.
  */
-import { lineAmount, lineAvailabilities, type InstrumentLedger, type LineQuantity, type LineStage } from "./ledger"
+import { isCreditLine, lineAmount, lineAvailabilities, type InstrumentLedger, type LineQuantity, type LineStage } from "./ledger"
 import type { MinorUnits } from "./money"
 
 /** How many partial choices the search may try before giving up (carts are small; this bounds the worst case). */
@@ -11,12 +11,34 @@ const SEARCH_BUDGET = 200_000
 
 /**
  * Line quantities worth exactly `amount` among what is available for `stage`, preferring whole
- * lines in order; undefined when no combination matches.
+ * lines in order and, where a credit line (gift card, store credit) is still open, trying first
+ * without it; undefined when no combination matches.
  */
 export function linesForAmount(ledger: InstrumentLedger, stage: LineStage, amount: MinorUnits): LineQuantity[] | undefined {
-  const candidates = lineAvailabilities(ledger, stage).filter((entry) => entry.available > 0)
+  const available = lineAvailabilities(ledger, stage).filter((entry) => entry.available > 0)
+  const total = available.reduce((sum, entry) => sum + lineAmount(entry.line, entry.taken, entry.available), 0n)
+  if (amount === total && amount > 0n) {
+    return available.map((entry) => ({ id: entry.line.id, quantity: entry.available }))
+  }
+  const credits = available.filter((entry) => isCreditLine(entry.line))
+  const positives = available.filter((entry) => !isCreditLine(entry.line))
+  // every subset of the open credit lines (there is rarely more than one), the empty one first
+  for (let mask = 0; mask < 1 << Math.min(credits.length, 4); mask++) {
+    const chosenCredits = credits.filter((_, index) => mask & (1 << index))
+    const credit = chosenCredits.reduce((sum, entry) => sum + lineAmount(entry.line, entry.taken, 1), 0n)
+    const found = positiveLinesFor(positives, amount - credit)
+    if (found) {
+      return [...found, ...chosenCredits.map((entry) => ({ id: entry.line.id, quantity: 1 }))]
+    }
+  }
+  return undefined
+}
+
+type Availability = ReturnType<typeof lineAvailabilities>[number]
+
+function positiveLinesFor(candidates: Availability[], amount: MinorUnits): LineQuantity[] | undefined {
   const total = candidates.reduce((sum, entry) => sum + lineAmount(entry.line, entry.taken, entry.available), 0n)
-  if (amount === total) {
+  if (amount === total && amount > 0n) {
     return candidates.map((entry) => ({ id: entry.line.id, quantity: entry.available }))
   }
   if (amount <= 0n || amount > total) {

@@ -26,29 +26,42 @@ export type CaptureOrderLinesInput = {
   include_shipping?: boolean
 }
 
-/** The order's items, refusing a canceled order: nothing may be captured for it any more. */
-async function capturableOrderItems(container: MedusaContainer, orderId: string): Promise<ItemQuantity[]> {
+/**
+ * The order's items, and how many of each are fulfilled so far; refuses a canceled order: nothing
+ * may be captured for it any more.
+ */
+async function capturableOrderItems(container: MedusaContainer, orderId: string): Promise<{ ordered: ItemQuantity[]; fulfilled: ItemQuantity[] }> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({ entity: "order", fields: ["id", "status", "items.*"], filters: { id: orderId } })
-  const order = data[0] as { status: string; items?: { id: string; quantity: number | string }[] } | undefined
+  const { data } = await query.graph({
+    entity: "order",
+    fields: ["id", "status", "items.id", "items.quantity", "items.detail.fulfilled_quantity"],
+    filters: { id: orderId },
+  })
+  const order = data[0] as
+    | { status: string; items?: { id: string; quantity: number | string; detail?: { fulfilled_quantity?: number | string } | null }[] }
+    | undefined
   if (!order) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${orderId} not found`)
   }
   if (order.status === "canceled") {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Order ${orderId} is canceled: nothing can be captured for it`)
   }
-  return (order.items ?? []).map((item) => ({ order_item_id: item.id, quantity: Number(item.quantity) }))
+  const items = order.items ?? []
+  return {
+    ordered: items.map((item) => ({ order_item_id: item.id, quantity: Number(item.quantity) })),
+    fulfilled: items.map((item) => ({ order_item_id: item.id, quantity: Number(item.detail?.fulfilled_quantity ?? 0) })),
+  }
 }
 
 export async function captureOrderLines(container: MedusaContainer, input: CaptureOrderLinesInput): Promise<OrderMoneyResult> {
   const { captureShipping } = ledgerOf(container).lifecyclePolicy()
-  const orderItems = await capturableOrderItems(container, input.order_id)
-  const items = input.items ?? orderItems
+  const { ordered, fulfilled } = await capturableOrderItems(container, input.order_id)
+  const items = input.items ?? ordered
   return moveOrderMoney(container, { ...input, kind: "capture", items }, ({ checkoutLines, ledger }) => {
     if (ledger.authorized === 0n) {
       return [] // not authorized (yet): nothing can be captured
     }
-    const lines = fulfillmentCaptureLines({ checkoutLines, ledger, items, captureShipping })
+    const lines = fulfillmentCaptureLines({ checkoutLines, ledger, items, captureShipping, fulfilled })
     if (input.include_shipping !== false) {
       return lines
     }

@@ -41,15 +41,13 @@ export function pspLedger(providerId: string) {
         currency_code: input.currency,
         amount: input.amount,
         origin: "token",
-        // the ledger tracks quantities of the lines money can be taken for; credit adjustments stay amount-only
-        lines: input.lines
-          .filter((line) => line.totalAmount >= 0n)
-          .map((line) => ({
-            id: line.reference,
-            quantity: line.quantity,
-            unitAmount: line.totalAmount / BigInt(line.quantity),
-            totalAmount: line.totalAmount,
-          })),
+        // every line, a gift card or store credit (a negative total) included: captures must add up to the authorization
+        lines: input.lines.map((line) => ({
+          id: line.reference,
+          quantity: line.quantity,
+          unitAmount: line.totalAmount / BigInt(line.quantity),
+          totalAmount: line.totalAmount,
+        })),
         metadata: { checkout_lines: input.lines.map(serializeLine) },
       })
       return { id: instrument.id }
