@@ -288,8 +288,11 @@ medusaIntegrationTestRunner({
 
       const atPsp = await settledEverywhere(checkout.pspReference, checkout.sessionId, { captured: 708, refunded: 649 })
       const [action] = actionsOf(atPsp, "REFUND")
-      const adopted = (await operationsOf(checkout.sessionId)).filter((operation) => operation.kind === "refund")
-      expect(adopted).toHaveLength(1)
+      // recorded in Medusa: the Refund row first, then the operation claims it
+      const adopted = await eventually(async () => {
+        const refunds = (await operationsOf(checkout.sessionId)).filter((operation) => operation.kind === "refund")
+        return refunds.length === 1 && refunds[0].medusa_record_id?.startsWith("ref") ? refunds : undefined
+      }, 20_000, "the adopted refund recorded")
       expect(adopted[0]).toMatchObject({ status: "succeeded", psp_operation_ids: [action.actionId], origin: `psp:${action.actionId}` })
       expect(adopted[0].medusa_record_id).toMatch(/^ref/)
       await reconcile()

@@ -34,7 +34,8 @@ async function capturableOrderItems(container: MedusaContainer, orderId: string)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data } = await query.graph({
     entity: "order",
-    fields: ["id", "status", "items.id", "items.quantity", "items.detail.fulfilled_quantity"],
+    // `items.*`: an item's quantity is a computed number that a bare `items.quantity` leaves empty
+    fields: ["id", "status", "items.*", "items.detail.fulfilled_quantity"],
     filters: { id: orderId },
   })
   const order = data[0] as
