@@ -54,5 +54,38 @@ medusaIntegrationTestRunner({
       const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
       expect(instrument!.reconcile_issue).toBeNull()
     })
+    it("a gift card and a card on one order are two tenders: the gift card is adopted, a fulfillment captures the rest exactly, a return refunds exactly", async () => {
+      const { checkout, order } = await t.placedCmOrder([{ decision: "approve", method: "VISA", giftCardAmount: 2_000 }])
+      const placed = await t.cmOrder(checkout.pspReference)
+      expect(placed.payments.map((payment) => [payment.method, payment.state, payment.captured])).toEqual([
+        ["GIFTCARD", "AUTHORIZED", "2000"],
+        ["VISA", "AUTHORIZED", "0"],
+      ])
+      const total = Number(placed.totals.amount)
+
+      const items = order.items.map((item: { id: string; quantity: number }) => ({ id: item.id, quantity: Number(item.quantity) }))
+      const fulfilled = await t.fulfill(order.id, items)
+      expect(fulfilled).toMatchObject({ status: 200 })
+      const captured = await eventually(async () => {
+        const current = await t.cmOrder(checkout.pspReference)
+        return current.totals.captured === String(total) ? current : undefined
+      }, 30_000, "the whole order captured at CM")
+      // the gift card was never captured again: the card took exactly the rest
+      expect(captured.payments.map((payment) => payment.captured)).toEqual(["2000", String(total - 2_000)])
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).captured === total / 100 ? true : undefined), 30_000, "captured in Medusa")
+
+      const tote = t.itemBySku(order, TOTE)
+      await t.receiveReturn(order.id, [{ id: tote.id, quantity: 1 }], undefined, "eur")
+      const refunded = await eventually(async () => {
+        const current = await t.cmOrder(checkout.pspReference)
+        return current.totals.refunded !== "0" ? current : undefined
+      }, 30_000, "the returned tote refunded at CM")
+      // refunds go in reverse: the card first
+      expect(refunded.payments.map((payment) => payment.refunded)).toEqual(["0", "1999"])
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).refunded === 19.99 ? true : undefined), 30_000, "refunded in Medusa")
+      await t.callbacksIdle()
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      expect(instrument!.reconcile_issue).toBeNull()
+    })
   },
 })
