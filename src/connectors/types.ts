@@ -242,4 +242,10 @@ export interface Connector {
   parseCallback(input: CallbackInput): CallbackHint
   /** the answer the PSP expects for a callback that was stored (or was a duplicate) */
   acknowledge(hint: CallbackHint, duplicate: boolean): CallbackAcknowledgement
+  /**
+   * The answer for a callback that names no payment we know. Omitted: 404. A PSP that retries
+   * every answer but a success (CM.com pings) gets a success here, so that a ping for an order of
+   * another system (or one long gone) does not turn into a retry storm; nothing is stored.
+   */
+  acknowledgeUnknown?(hint: CallbackHint): CallbackAcknowledgement
 }

@@ -26,6 +26,7 @@ import type { PspPayment } from "../connectors/types"
 import { LedgerError, type LineQuantity } from "../lifecycle/ledger"
 import { operationKey } from "../lifecycle/keys"
 import { fromMinorUnits } from "../lifecycle/money"
+import { shipGateOf } from "../lifecycle/payment-state"
 import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
 import { newLease, type OperationContext } from "./context"
 import { pspLinesOf } from "./lines"
@@ -106,7 +107,7 @@ export async function sendOperation(
     return ledger.failOperation(key, { error: errorOf(error, "refused") })
   }
   if (outcome.payment) {
-    await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state })
+    await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state, ...shipGateOf(outcome.payment) })
   }
   return outcome.status === "succeeded"
     ? (await ledger.completeOperation(key, { psp_operation_ids: outcome.pspOperationIds })).operation
@@ -274,7 +275,7 @@ async function setIssue(context: OperationContext, issue: string): Promise<void>
 async function readPayment(context: OperationContext): Promise<PspPayment> {
   const { connector, instrument, ledger } = context
   const payment = await connector.getPayment(instrument.psp_reference!, instrument.currency_code)
-  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state })
+  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state, ...shipGateOf(payment) })
   return payment
 }
 

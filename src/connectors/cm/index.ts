@@ -238,4 +238,9 @@ export class CmConnector implements Connector {
   acknowledge(_hint: CallbackHint, _duplicate: boolean): CallbackAcknowledgement {
     return acknowledgeCmCallback()
   }
+
+  /** CM retries a ping it did not see succeed: an order we do not know is acknowledged, nothing stored. */
+  acknowledgeUnknown(_hint: CallbackHint): CallbackAcknowledgement {
+    return acknowledgeCmCallback()
+  }
 }

@@ -8,7 +8,7 @@
  *
  * A duplicate delivery still asks for a sync: a delivery never prevents a later sync (an early or
  * forged callback must not burn the dedup key of the real one). Bad signatures get 401, malformed
- * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
+ * bodies 400/415, unknown payments 404 (or the connector's `acknowledgeUnknown`); such callbacks change nothing and leave only an audit line
  * in the log (never the body or its headers).
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
@@ -81,6 +81,15 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
   const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
     audit("unknown_payment", `reference=${loggable(reference)}`)
+    // the connector's answer where its PSP retries anything but a success (CM.com): nothing stored
+    const answer = connector.acknowledgeUnknown?.(hint)
+    if (answer) {
+      for (const [name, value] of Object.entries(answer.headers ?? {})) {
+        res.setHeader(name, value)
+      }
+      res.status(answer.status).json(answer.body)
+      return
+    }
     res.status(404).json({ message: "Unknown payment" })
     return
   }
