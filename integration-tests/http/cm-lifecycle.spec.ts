@@ -154,6 +154,8 @@ medusaIntegrationTestRunner({
         return operations.find((operation) => operation.kind === "cancel" && operation.status === "succeeded")
       }, 30_000, "the cancel completed")
       expect(cancel.psp_operation_ids ?? []).toEqual([])
+      const { instrument: canceled } = await t.ledger.getInstrumentWithHistory(instrument!.id)
+      expect(canceled.psp_status_history.map((entry: { status: string }) => entry.status)).toContain("released by expiry (the PSP has no cancel)")
       expect(reads).toBeGreaterThan(0)
       await reconcile()
       await reconcile()

@@ -33,6 +33,9 @@ import { pspLinesOf } from "./lines"
 
 type MoneyKind = "capture" | "refund" | "cancel"
 
+/** The status a cancel leaves on a PSP without one (capabilities.cancel "none"). */
+export const RELEASED_BY_EXPIRY = "released by expiry (the PSP has no cancel)"
+
 /** Brings one operation as far as the PSP's record allows; returns it as it now stands. */
 export async function settleOperation(
   context: OperationContext,
@@ -75,8 +78,11 @@ export async function sendOperation(
   const key = operation.idempotency_key
   const kind = operation.kind as MoneyKind
   if (kind === "cancel" && connector.capabilities.cancel === "none") {
-    // the PSP has no cancel: the uncaptured rest is released when its authorization expires
-    return (await ledger.completeOperation(key, {})).operation
+    // the PSP has no cancel: the uncaptured rest is released when its authorization expires, and
+    // the instrument's status history says so
+    const completed = (await ledger.completeOperation(key, {})).operation
+    await ledger.appendPspStatus(instrument.id, { status: RELEASED_BY_EXPIRY, source: "cancel" })
+    return completed
   }
   const input = {
     key,
