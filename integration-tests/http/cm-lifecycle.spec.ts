@@ -50,6 +50,44 @@ medusaIntegrationTestRunner({
       }, 30_000, "captured once released")
     })
 
+    it("part paid (a gift card, then the card declined): the order is on hold; the shopper pays the rest and it is released", async () => {
+      const checkout = await t.checkoutAtCm()
+      await t.control.post("/_sandbox/cm/next-authorization", { outcome: "declined", times: 1 })
+      await t.decideCm(checkout.pspReference, { decision: "approve", method: "VISA", giftCardAmount: 2_000 })
+      const partly = await t.cmOrder(checkout.pspReference)
+      expect(partly.payments.map((payment) => [payment.method, payment.state])).toEqual([
+        ["GIFTCARD", "AUTHORIZED"],
+        ["VISA", "CANCELED"],
+      ])
+      const completed = await t.shop.complete(checkout.cartId)
+      expect(completed.data.type).toBe("order")
+      const held = await eventually(async () => {
+        const current = await t.orderOf(completed.data.order.id)
+        return current?.metadata?.psp_payment?.state === "on_hold" ? current : undefined
+      }, 30_000, "the order on hold")
+      const refused = await t.fulfill(held.id, allItems(held))
+      expect(refused.status).toBe(400)
+
+      // back on the menu, the shopper pays the rest with another card; CM pings
+      await t.decideCm(checkout.pspReference, { decision: "approve", method: "MASTERCARD" })
+      const released = await eventually(async () => {
+        const current = await t.orderOf(held.id)
+        return current.metadata?.psp_payment?.state === "processing" && current.payment_collections[0].payments?.length ? current : undefined
+      }, 30_000, "the order released once paid in full")
+      expect((await t.fulfill(released.id, allItems(released))).status).toBe(200)
+      const captured = await eventually(async () => {
+        const current = await t.cmOrder(checkout.pspReference)
+        return current.totals.captured === current.totals.amount ? current : undefined
+      }, 30_000, "the rest captured on the second card")
+      expect(captured.payments.map((payment) => [payment.method, payment.captured])).toEqual([
+        ["GIFTCARD", "2000"],
+        ["VISA", "0"],
+        ["MASTERCARD", String(Number(captured.totals.amount) - 2_000)],
+      ])
+      await t.callbacksIdle()
+      expect((await t.ledger.findInstrumentBySession(checkout.sessionId))!.reconcile_issue).toBeNull()
+    })
+
     it("an on-hold order whose pings never come is re-read by the reconcile job and released", async () => {
       const { checkout, order } = await t.placedCmOrder([{ decision: "hold", method: "VISA" }], "on_hold")
       await t.control.put("/_sandbox/cm/merchants/sandbox-cm-merchant-key", { updateUrl: null })

@@ -188,6 +188,11 @@ export async function settleInstrument(context: OperationContext, observed?: Psp
 async function adoptPspMovements(context: OperationContext, payment: PspPayment): Promise<number> {
   const { ledger, connector, instrument } = context
   const { operations, ledger: book } = await ledger.getInstrumentLedger(instrument.id)
+  if (book.origin === "token" && book.authorized === 0n) {
+    // not authorized in the ledger yet (a part-paid order on hold: the gift card is captured, the
+    // rest unpaid): nothing can be adopted before the authorization is journaled, which adopts it
+    return 0
+  }
   let adopted = 0
   for (const action of payment.actions) {
     if (action.kind === "cancel" || action.status !== "succeeded") {
