@@ -86,6 +86,21 @@ function paymentProviders() {
       },
     })
   }
+  if (sandbox || process.env.CM_MERCHANT_KEY) {
+    // CM.com: the Update URL to set in CM's back office is <backendUrl>/hooks/psp/cm_cm
+    providers.push({
+      resolve: "./src/providers/cm",
+      id: "cm",
+      options: {
+        ...shared,
+        ...(sandbox && !process.env.CM_MERCHANT_KEY ? { environment: "sandbox" } : {}),
+        baseUrl: process.env.CM_BASE_URL || (sandbox ? `${sandbox}/cm/ps/api/public/v1/merchants/` : undefined),
+        merchantName: process.env.CM_MERCHANT_NAME || "sandbox-cm-merchant",
+        merchantPassword: process.env.CM_MERCHANT_PASSWORD || "sandbox-cm-password",
+        merchantKey: process.env.CM_MERCHANT_KEY || "sandbox-cm-merchant-key",
+      },
+    })
+  }
   return providers
 }
 

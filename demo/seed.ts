@@ -29,7 +29,7 @@ export const DEMO_ADMIN = { email: "admin@example.com", password: "supersecret" 
 
 /** `psps`: the plugin's PSPs offered in the region (a PSP account takes its own currencies: Resurs's Swedish store takes SEK, Nemuru takes EUR). */
 const DEMO_REGIONS = [
-  { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 500, psps: ["nemuru", "digitalriver"] as string[] },
+  { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 500, psps: ["nemuru", "digitalriver", "cm"] as string[] },
   { name: "Sweden", currency_code: "sek", countries: ["se"], shipping: 59, psps: ["resurs"] },
 ] as const
 

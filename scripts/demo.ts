@@ -20,6 +20,11 @@ const DATABASE = process.env.DEMO_DB_NAME || "medusa_order_payments_demo"
 const PORT = Number(process.env.PORT || 9000)
 const BASE_URL = `http://localhost:${PORT}`
 
+/** The sandbox's CM.com merchant, its Update URL set to this store (what a merchant sets in CM's back office). */
+const CM_SANDBOX = {
+  merchants: [{ key: "sandbox-cm-merchant-key", name: "sandbox-cm-merchant", password: "sandbox-cm-password", updateUrl: `${BASE_URL}/hooks/psp/cm_cm` }],
+}
+
 type DemoStore = { publishableKey: string; regions: Record<string, string>; admin: { email: string; password: string } }
 
 /** A process or server that runs beside Medusa for the demo; each contributes lines to the banner. */
@@ -41,7 +46,7 @@ const services: DemoService[] = [
     name: "the PSP sandbox",
     async start() {
       const port = Number(process.env.SANDBOX_PORT || 4010)
-      const sandbox = await startSandbox({ port, host: process.env.SANDBOX_HOST, publicUrl: process.env.SANDBOX_PUBLIC_URL })
+      const sandbox = await startSandbox({ port, host: process.env.SANDBOX_HOST, publicUrl: process.env.SANDBOX_PUBLIC_URL, cm: CM_SANDBOX })
       return {
         env: { PSP_SANDBOX_URL: sandbox.url },
         banner: [
@@ -59,7 +64,7 @@ const services: DemoService[] = [
       const storefront = await startStorefront(Number(process.env.STOREFRONT_PORT || 8000), config)
       return {
         env: { STOREFRONT_URL: storefront.url },
-        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank in SEK, Nemuru or Digital River in EUR, on the sandbox's hosted pages)`],
+        banner: [`Storefront        ${storefront.url}   (checkout with Resurs Bank in SEK, Nemuru, Digital River or CM.com in EUR, on the sandbox's hosted pages)`],
         stop: () => storefront.close(),
         storeReady(store) {
           Object.assign(config, {
@@ -69,6 +74,7 @@ const services: DemoService[] = [
               { providerId: "pp_resurs_resurs", name: "Resurs Bank", regionId: store.regions.sek, currency: "SEK", country: "se" },
               { providerId: "pp_nemuru_nemuru", name: "Nemuru", regionId: store.regions.eur, currency: "EUR", country: "de" },
               { providerId: "pp_digitalriver_digitalriver", name: "Digital River", regionId: store.regions.eur, currency: "EUR", country: "de" },
+              { providerId: "pp_cm_cm", name: "CM.com", regionId: store.regions.eur, currency: "EUR", country: "de" },
             ],
           })
         },

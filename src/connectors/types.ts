@@ -208,13 +208,6 @@ export type CallbackHint = {
   auditPayload: Record<string, unknown>
   /** true when the callback's origin was proven (signature, shared secret); false for bare hints */
   verified: boolean
-  /**
-   * answer a verified callback about a payment we do not know with the usual acknowledgement
-   * (nothing stored, nothing changed) instead of 404: for PSPs that disable endpoints that keep
-   * failing (Digital River sends every event of the account, other shops' orders included).
-   * Omitted: 404.
-   */
-  acknowledgeUnknownPayment?: boolean
 }
 
 export type CallbackInput = {
@@ -255,4 +248,12 @@ export interface Connector {
   parseCallback(input: CallbackInput): CallbackHint
   /** the answer the PSP expects for a callback that was stored (or was a duplicate) */
   acknowledge(hint: CallbackHint, duplicate: boolean): CallbackAcknowledgement
+  /**
+   * The answer for a callback that names no payment we know. Omitted: 404. A PSP that retries
+   * every answer but a success (CM.com pings), or disables an endpoint that keeps failing (Digital
+   * River sends every event of the account, other shops' orders included), gets a success here, so
+   * that a callback for an order of another system (or one long gone) does not turn into a retry
+   * storm; nothing is stored.
+   */
+  acknowledgeUnknown?(hint: CallbackHint): CallbackAcknowledgement
 }

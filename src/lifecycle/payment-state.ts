@@ -58,3 +58,33 @@ export function storeStateFor(state: PspPaymentState, safeToShip = true): StoreP
 export function isFinalDecision(state: PspPaymentState): boolean {
   return state !== "awaiting_shopper" && state !== "held"
 }
+
+/**
+ * What the instrument keeps of a read of the PSP beside its state: the ship gate
+ * (`safe_to_ship`), so that the reconcile job re-reads authorized payments the PSP does not yet
+ * call safe, and the tenders (amounts as minor-unit strings), for the admin. Nothing of what the
+ * PSP does not say.
+ */
+export function shipGateOf(payment: {
+  safeToShip?: boolean
+  tenders?: { id: string; method: string; authorizedAmount: bigint; capturedAmount: bigint; refundedAmount: bigint; capturedAtAuthorization: boolean }[]
+}): {
+  safe_to_ship?: boolean
+  psp_tenders?: { id: string; method: string; authorized: string; captured: string; refunded: string; captured_at_authorization: boolean }[]
+} {
+  return {
+    ...(payment.safeToShip !== undefined ? { safe_to_ship: payment.safeToShip } : {}),
+    ...(payment.tenders
+      ? {
+          psp_tenders: payment.tenders.map((tender) => ({
+            id: tender.id,
+            method: tender.method,
+            authorized: tender.authorizedAmount.toString(),
+            captured: tender.capturedAmount.toString(),
+            refunded: tender.refundedAmount.toString(),
+            captured_at_authorization: tender.capturedAtAuthorization,
+          })),
+        }
+      : {}),
+  }
+}

@@ -63,7 +63,9 @@ export async function runMoneyOperation(context: OperationContext, request: Mone
       kind: request.kind,
       origin: request.origin,
       ...(request.medusaRecordId ? { medusa_record_id: request.medusaRecordId } : {}),
-      ...(request.kind !== "cancel" && request.amount !== undefined && !lines ? { amount: request.amount } : {}),
+      // an amount beside lines only when the caller gave both (lines covered in part by money the
+      // PSP already captured without lines, move-order-money.ts)
+      ...(request.kind !== "cancel" && request.amount !== undefined && (!lines || request.lines) ? { amount: request.amount } : {}),
       ...(lines ? { lines } : {}),
       ...(request.tenderId ? { tender_id: request.tenderId } : {}),
     },

@@ -26,11 +26,15 @@ import type { PspAction, PspPayment } from "../connectors/types"
 import { LedgerError, type LineQuantity } from "../lifecycle/ledger"
 import { operationKey } from "../lifecycle/keys"
 import { fromMinorUnits } from "../lifecycle/money"
+import { shipGateOf } from "../lifecycle/payment-state"
 import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
 import { newLease, type OperationContext } from "./context"
 import { pspLinesOf } from "./lines"
 
 type MoneyKind = "capture" | "refund" | "cancel"
+
+/** The status a cancel leaves on a PSP without one (capabilities.cancel "none"). */
+export const RELEASED_BY_EXPIRY = "released by expiry (the PSP has no cancel)"
 
 /** Brings one operation as far as the PSP's record allows; returns it as it now stands. */
 export async function settleOperation(
@@ -74,8 +78,11 @@ export async function sendOperation(
   const key = operation.idempotency_key
   const kind = operation.kind as MoneyKind
   if (kind === "cancel" && connector.capabilities.cancel === "none") {
-    // the PSP has no cancel: the uncaptured rest is released when its authorization expires
-    return (await ledger.completeOperation(key, {})).operation
+    // the PSP has no cancel: the uncaptured rest is released when its authorization expires, and
+    // the instrument's status history says so
+    const completed = (await ledger.completeOperation(key, {})).operation
+    await ledger.appendPspStatus(instrument.id, { status: RELEASED_BY_EXPIRY, source: "cancel" })
+    return completed
   }
   const input = {
     key,
@@ -106,7 +113,7 @@ export async function sendOperation(
     return ledger.failOperation(key, { error: errorOf(error, "refused") })
   }
   if (outcome.payment) {
-    await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state })
+    await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state, ...shipGateOf(outcome.payment) })
   }
   return outcome.status === "succeeded"
     ? (await ledger.completeOperation(key, { psp_operation_ids: outcome.pspOperationIds })).operation
@@ -219,6 +226,11 @@ export async function settleInstrument(context: OperationContext, observed?: Psp
 async function adoptPspMovements(context: OperationContext, payment: PspPayment): Promise<number> {
   const { ledger, connector, instrument } = context
   const { operations, ledger: book } = await ledger.getInstrumentLedger(instrument.id)
+  if (book.origin === "token" && book.authorized === 0n) {
+    // not authorized in the ledger yet (a part-paid order on hold: the gift card is captured, the
+    // rest unpaid): nothing can be adopted before the authorization is journaled, which adopts it
+    return 0
+  }
   let adopted = 0
   for (const action of payment.actions) {
     if (action.kind === "cancel" || action.status !== "succeeded") {
@@ -312,7 +324,7 @@ async function setIssue(context: OperationContext, issue: string): Promise<void>
 async function readPayment(context: OperationContext): Promise<PspPayment> {
   const { connector, instrument, ledger } = context
   const payment = await connector.getPayment(instrument.psp_reference!, instrument.currency_code)
-  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state })
+  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state, ...shipGateOf(payment) })
   return payment
 }
 

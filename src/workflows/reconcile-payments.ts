@@ -42,7 +42,9 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
     await attempt(() => settleAndRecord(container, payment, { orderCanceled: true }))
     await attempt(async () => {
       const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
-      if (atPsp.authorizedAmount > 0n) {
+      // a PSP without a cancel: a closed ledger already released the rest (it expires at the PSP)
+      const releasedByExpiry = context.connector.capabilities.cancel === "none" && (await ledger.getInstrumentLedger(instrument.id)).ledger.closed
+      if (atPsp.authorizedAmount > 0n && !releasedByExpiry) {
         const key = operationKey({ kind: "cancel", source: "order-cancel", id: orderId, instrumentId: instrument.id })
         await runMoneyOperation(context, { kind: "cancel", key, origin: `order-cancel:${orderId}` })
       }
@@ -64,7 +66,9 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
     // what is still wrong, as the PSP sees it
     await attempt(async () => {
       const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
-      if (atPsp.authorizedAmount > 0n) {
+      // a PSP without a cancel (capabilities.cancel "none") releases the rest when the
+      // authorization expires: the ledger's cancel says so, and it is no problem to report
+      if (atPsp.authorizedAmount > 0n && context.connector.capabilities.cancel !== "none") {
         problems.push(`${fromMinorUnits(atPsp.authorizedAmount, currency)} ${currency.toUpperCase()} still reserved at the PSP`)
       }
       if (atPsp.capturedAmount > atPsp.refundedAmount) {

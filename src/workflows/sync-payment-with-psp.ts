@@ -16,7 +16,7 @@ import { ContainerRegistrationKeys, Modules, PaymentActions } from "@medusajs/fr
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import type { PspPayment } from "../connectors/types"
 import { callbackEffects, type CallbackEffect, type MedusaPaymentSide } from "../lifecycle/callback-effects"
-import { storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
+import { shipGateOf, storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
 import { operationKey } from "../lifecycle/keys"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
 import { resolveConnector } from "../providers/base/registry"
@@ -155,7 +155,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   const connector = await resolveConnector(container, instrument.provider_id)
   const context = { ledger, connector, instrument }
   const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
-  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state })
+  await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state, ...shipGateOf(payment) })
   if (payment.pspReference && payment.pspReference !== instrument.psp_reference) {
     // PSPs that make their payment only once the shopper finished (Digital River creates the order
     // after the Drop-in checkout): the instrument takes the PSP's own reference, which its callbacks
@@ -164,7 +164,8 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   }
   if (payment.lineIds && !(instrument.metadata ?? {}).psp_line_ids) {
     // PSPs that number the order's lines themselves (Nemuru, Digital River): captures and refunds name them
-    await ledger.updatePaymentInstruments({ id: instrument.id, metadata: { ...(instrument.metadata ?? {}), psp_line_ids: payment.lineIds } })
+    const { instrument: fresh } = await ledger.getInstrumentLedger(instrument.id)
+    await ledger.updatePaymentInstruments({ id: instrument.id, metadata: { ...(fresh.metadata ?? {}), psp_line_ids: payment.lineIds } })
   }
 
   const applied: string[] = []

@@ -139,7 +139,7 @@ export async function resursStore(api: AxiosInstance, container: MedusaContainer
      * A return of `items`, requested and received through the admin API, as a warehouse does it;
      * with `parts`, the first item is received in receipts of those quantities.
      */
-    async receiveReturn(orderId: string, items: { id: string; quantity: number }[], parts?: number[]): Promise<string> {
+    async receiveReturn(orderId: string, items: { id: string; quantity: number }[], parts?: number[], currency: "sek" | "eur" = "sek"): Promise<string> {
       const step = async (path: string, body: unknown) => {
         const response = await admin.post(path, body)
         if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.data)}`)
@@ -148,7 +148,7 @@ export async function resursStore(api: AxiosInstance, container: MedusaContainer
       const created = await step("/admin/returns", { order_id: orderId, location_id: store.stockLocationId })
       const returnId = created.return.id as string
       await step(`/admin/returns/${returnId}/request-items`, { items })
-      await step(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: store.returnShippingOptions.sek })
+      await step(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: store.returnShippingOptions[currency] })
       await step(`/admin/returns/${returnId}/request`, {})
       for (const receipt of parts ? parts.map((quantity) => [{ id: items[0].id, quantity }]) : [items]) {
         await step(`/admin/returns/${returnId}/receive`, {})

@@ -50,6 +50,16 @@ export type InstrumentOperation = {
 
 export type PspStatusEntry = { status: string; source: string; at: string }
 
+/** One means of payment inside the PSP payment (a CM.com gift card or card); amounts as decimal strings. */
+export type InstrumentTender = {
+  id: string
+  method: string
+  authorized: string
+  captured: string
+  refunded: string
+  captured_at_authorization: boolean
+}
+
 export type PaymentInstrument = {
   id: string
   payment_id: string
@@ -64,6 +74,8 @@ export type PaymentInstrument = {
   operations: InstrumentOperation[]
   callbacks: { dedup_key: string; verified: boolean; received_at: string; processed_at: string | null; outcome: string | null }[]
   psp_status_history: PspStatusEntry[] | null
+  /** the PSP payment's means of payment as last read (CM.com); empty for PSPs with one */
+  tenders?: InstrumentTender[]
 }
 
 /** What the order's `metadata.psp_payment` says about the store payment. */

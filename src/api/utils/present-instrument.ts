@@ -64,5 +64,21 @@ export function presentInstrument(paymentId: string | null, { instrument, operat
       payload: callback.payload,
     })),
     psp_status_history: instrument.psp_status_history,
+    /** the PSP payment's means of payment as last read (CM.com: a gift card and a card); empty for PSPs with one */
+    tenders: tendersOf(instrument.metadata).map((tender) => ({
+      id: tender.id,
+      method: tender.method,
+      authorized: money(tender.authorized),
+      captured: money(tender.captured),
+      refunded: money(tender.refunded),
+      captured_at_authorization: tender.captured_at_authorization,
+    })),
   }
+}
+
+type StoredTender = { id: string; method: string; authorized: string; captured: string; refunded: string; captured_at_authorization: boolean }
+
+function tendersOf(metadata: Record<string, unknown> | null | undefined): StoredTender[] {
+  const tenders = metadata?.psp_tenders
+  return Array.isArray(tenders) ? (tenders as StoredTender[]).filter((tender) => tender && typeof tender.id === "string") : []
 }

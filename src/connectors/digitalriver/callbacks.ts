@@ -8,7 +8,7 @@
  *
  * Digital River disables endpoints that keep answering errors: event types we do not act on are
  * acknowledged (CallbackIgnoredError, 2xx) and so are events about orders we do not know
- * (`acknowledgeUnknownPayment`); neither stores nor changes anything.
+ * (the connector's `acknowledgeUnknown`); neither stores nor changes anything.
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { CallbackIgnoredError, CallbackRejectedError } from "../errors"
@@ -189,7 +189,6 @@ export function parseDigitalRiverCallback(input: CallbackInput, settings: Digita
       state: text(object.state) ?? null,
     },
     verified: true,
-    acknowledgeUnknownPayment: true,
   }
 }
 

@@ -412,6 +412,11 @@ export class DigitalRiverConnector implements Connector {
     })
   }
 
+  /** an event about an order this store does not know (the account's other orders): taken, nothing stored */
+  acknowledgeUnknown(_hint: CallbackHint): CallbackAcknowledgement {
+    return { status: 202, body: { received: true, ignored: true } }
+  }
+
   acknowledge(_hint: CallbackHint, duplicate: boolean): CallbackAcknowledgement {
     return acknowledgeDigitalRiverCallback(duplicate)
   }

@@ -464,7 +464,16 @@ export default class PaymentLedgerModuleService extends MedusaService({
   @InjectTransactionManager()
   async appendPspStatus(
     instrumentId: string,
-    entry: { status: string; source: string; state?: string; at?: Date },
+    entry: {
+      status: string
+      source: string
+      state?: string
+      at?: Date
+      /** the PSP's ship gate (PspPayment.safeToShip): the reconcile job re-reads `false` ones */
+      safe_to_ship?: boolean
+      /** the PSP payment's tenders as last read (amounts as minor-unit strings), for the admin */
+      psp_tenders?: { id: string; method: string; authorized: string; captured: string; refunded: string; captured_at_authorization: boolean }[]
+    },
     @MedusaContext() sharedContext: Context = {}
   ): Promise<void> {
     const knex = transaction(sharedContext)
@@ -477,9 +486,10 @@ export default class PaymentLedgerModuleService extends MedusaService({
                                         THEN psp_status_history || :entry::jsonb ELSE psp_status_history END,
               psp_state = COALESCE(:state, psp_state),
               last_synced_at = CASE WHEN :state::text IS NULL THEN last_synced_at ELSE now() END,
+              metadata = CASE WHEN :read::jsonb IS NULL THEN metadata ELSE COALESCE(metadata, '{}'::jsonb) || :read::jsonb END,
               updated_at = now()
         WHERE id = :id AND deleted_at IS NULL`,
-      { id: instrumentId, status: entry.status, entry: JSON.stringify([appended]), state: entry.state ?? null }
+      { id: instrumentId, status: entry.status, entry: JSON.stringify([appended]), state: entry.state ?? null, read: readOf(entry) }
     )
   }
 
@@ -728,7 +738,27 @@ export default class PaymentLedgerModuleService extends MedusaService({
       )
       .orderBy("created_at", "desc")
       .limit(500)
-    const syncs = [...new Set([...requested, ...unprocessed, ...undecided].map((row: { instrument_id: string }) => row.instrument_id))]
+    // authorized payments the PSP does not yet call safe to ship (the order is on hold): the PSP's
+    // verdict may come without a callback; polled as the undecided ones are
+    const unsafe = await knex("payment_instrument")
+      .select("id as instrument_id")
+      .whereNotNull("psp_reference")
+      .whereNull("deleted_at")
+      .where("closed", false)
+      .whereIn("psp_state", ["authorized", "captured"])
+      .whereRaw("(metadata->>'safe_to_ship') = 'false'")
+      .where("created_at", ">", new Date(Date.now() - pollForHours * 3600 * 1000))
+      .where("created_at", "<", olderThan)
+      .where((due) =>
+        due
+          .whereNull("last_synced_at")
+          .orWhereRaw("last_synced_at < now() - greatest(now() - created_at, ?::interval * 10) / 10", [
+            `${Math.max(1, Math.round((Date.now() - olderThan.getTime()) / 1000))} seconds`,
+          ])
+      )
+      .orderBy("created_at", "desc")
+      .limit(500)
+    const syncs = [...new Set([...requested, ...unprocessed, ...undecided, ...unsafe].map((row: { instrument_id: string }) => row.instrument_id))]
     return { operations, unrecorded, unverified, syncs }
   }
 
@@ -868,4 +898,13 @@ async function updateOperation(knex: Knex.Transaction, id: string, changes: Reco
     .update({ ...changes, updated_at: knex.fn.now() } as never)
     .returning("*")
   return row
+}
+
+/** What a read of the PSP leaves in the instrument's metadata (null: nothing to merge). */
+function readOf(entry: { safe_to_ship?: boolean; psp_tenders?: unknown[] }): string | null {
+  const read = {
+    ...(entry.safe_to_ship !== undefined ? { safe_to_ship: entry.safe_to_ship } : {}),
+    ...(entry.psp_tenders !== undefined ? { psp_tenders: entry.psp_tenders } : {}),
+  }
+  return Object.keys(read).length ? JSON.stringify(read) : null
 }

@@ -9,6 +9,7 @@ import { container } from "@medusajs/framework"
 import type { PspPayment } from "../../connectors/types"
 import type { CheckoutLine } from "../../lifecycle/order-lines"
 import type { MinorUnits } from "../../lifecycle/money"
+import { shipGateOf } from "../../lifecycle/payment-state"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../../modules/payment-ledger"
 import { serializeLine } from "./session-data"
 
@@ -55,14 +56,14 @@ export function pspLedger(providerId: string) {
 
     async attachPspReference(instrumentId: string, pspReference: string, payment: PspPayment): Promise<void> {
       await service.setInstrumentReferences(instrumentId, { psp_reference: pspReference })
-      await service.appendPspStatus(instrumentId, { status: payment.rawStatus, source: "create", state: payment.state })
+      await service.appendPspStatus(instrumentId, { status: payment.rawStatus, source: "create", state: payment.state, ...shipGateOf(payment) })
     },
 
     /** Keeps what the PSP said about the payment of `pspReference` in its instrument's history. */
     async recordPspStatus(pspReference: string, payment: PspPayment, source: string): Promise<void> {
       const instrument = await service.findInstrumentByPspReference(providerId, pspReference)
       if (instrument) {
-        await service.appendPspStatus(instrument.id, { status: payment.rawStatus, source, state: payment.state })
+        await service.appendPspStatus(instrument.id, { status: payment.rawStatus, source, state: payment.state, ...shipGateOf(payment) })
       }
     },
   }

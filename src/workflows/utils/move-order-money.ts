@@ -7,8 +7,8 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { unmappedItems, type ItemQuantity } from "../../lifecycle/capture-plan"
 import { operationKey, operationOrigin, type OperationKeySource } from "../../lifecycle/keys"
-import { LedgerError, LineQuantityExceededError, type InstrumentLedger, type LineQuantity } from "../../lifecycle/ledger"
-import { fromMinorUnits } from "../../lifecycle/money"
+import { LedgerError, LineQuantityExceededError, lineAmount, lineAvailabilities, type InstrumentLedger, type LineQuantity } from "../../lifecycle/ledger"
+import { fromMinorUnits, type MinorUnits } from "../../lifecycle/money"
 import type { CheckoutLine } from "../../lifecycle/order-lines"
 import type { PaymentInstrumentRecord, PaymentOperationRecord } from "../../modules/payment-ledger"
 import { checkoutLinesOf, OperationPendingError, runMoneyOperation } from "../../settlement"
@@ -53,8 +53,14 @@ async function planAndRun(
     if (!lines.length) {
       return undefined
     }
+    const context = await operationContext(container, instrument)
+    const amount = existing ? undefined : amountAfterCredit(book, input.kind, context.connector.capabilities.moneyBy, lines)
+    if (amount === 0n) {
+      // money the PSP captured without lines already covers these lines: nothing to send
+      return undefined
+    }
     try {
-      return await runMoneyOperation(await operationContext(container, instrument), { ...input, lines })
+      return await runMoneyOperation(context, { ...input, lines, ...(amount !== undefined ? { amount } : {}) })
     } catch (error) {
       if (error instanceof LineQuantityExceededError && attempt < 3) {
         continue
@@ -63,6 +69,34 @@ async function planAndRun(
       throw error instanceof LedgerError ? new MedusaError(MedusaError.Types.NOT_ALLOWED, error.message) : error
     }
   }
+}
+
+/**
+ * For a PSP that moves money by amount: what a line capture still has to send once the money
+ * captured without lines is counted. Such captures (a gift card or iDEAL payment the PSP captured
+ * at authorization, adopted by settle.ts; a capture of an amount) cover lines that are not marked
+ * captured in the ledger; each later line capture takes its lines' value less what of that credit
+ * no earlier line capture used, so that the order is never captured twice. Undefined: the lines'
+ * own value (no credit, a refund, or a PSP that captures by lines).
+ */
+export function amountAfterCredit(book: InstrumentLedger, kind: "capture" | "refund", moneyBy: "lines" | "amount", lines: LineQuantity[]): MinorUnits | undefined {
+  if (kind !== "capture" || moneyBy !== "amount") {
+    return undefined
+  }
+  const captures = book.operations.filter((operation) => operation.effect === "capture" && (operation.status === "succeeded" || operation.status === "pending"))
+  const linesValue = (operation: (typeof captures)[number]) => operation.lines.reduce((total, line) => total + line.amount, 0n)
+  const unallocated = captures.filter((operation) => operation.lines.length === 0).reduce((total, operation) => total + operation.amount, 0n)
+  const used = captures.filter((operation) => operation.lines.length > 0).reduce((total, operation) => total + (linesValue(operation) - operation.amount), 0n)
+  const credit = unallocated - used
+  if (credit <= 0n) {
+    return undefined
+  }
+  const available = new Map(lineAvailabilities(book, "capture").map((entry) => [entry.line.id, entry]))
+  const value = lines.reduce((total, line) => {
+    const entry = available.get(line.id)
+    return entry ? total + lineAmount(entry.line, entry.taken, line.quantity) : total
+  }, 0n)
+  return value > credit ? value - credit : 0n
 }
 
 export async function moveOrderMoney(container: MedusaContainer, request: OrderMoneyRequest, plan: Plan): Promise<OrderMoneyResult> {

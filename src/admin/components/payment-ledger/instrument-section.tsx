@@ -8,6 +8,7 @@ import { MoveLinesForm, movableQuantity } from "./move-lines-form"
 import { OperationsTimeline } from "./operations-timeline"
 import { InstrumentStateBadge } from "./state-badges"
 import { StatusHistory } from "./status-history"
+import { TendersTable } from "./tenders-table"
 
 function Part({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -68,6 +69,12 @@ export function InstrumentSection({ orderId, orderCanceled, instrument }: { orde
       <Part title="Amounts">
         <AmountsList amounts={instrument.amounts} currency={currency} />
       </Part>
+
+      {instrument.tenders?.length ? (
+        <Part title="Tenders">
+          <TendersTable tenders={instrument.tenders} currency={currency} />
+        </Part>
+      ) : null}
 
       <Part title="Lines">
         <LinesTable lines={instrument.lines} currency={currency} />

@@ -125,7 +125,7 @@ describe("Digital River events", () => {
   it("accepts either secret during a rotation, and names the order", () => {
     for (const secret of secrets) {
       const hint = parseDigitalRiverCallback(input(body, signDigitalRiverEvent(secret, body, 1_700_000_000)), settings)
-      expect(hint).toMatchObject({ lookup: { pspReference: "100001" }, dedupKey: "event:evt_1", verified: true, acknowledgeUnknownPayment: true })
+      expect(hint).toMatchObject({ lookup: { pspReference: "100001" }, dedupKey: "event:evt_1", verified: true })
     }
   })
 

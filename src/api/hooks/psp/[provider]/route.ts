@@ -10,8 +10,9 @@
  * forged callback must not burn the dedup key of the real one). Bad signatures get 401, malformed
  * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
  * in the log (never the body or its headers). Where the connector says so, callbacks it does not
- * act on (CallbackIgnoredError) and verified callbacks about payments we do not know
- * (`hint.acknowledgeUnknownPayment`) get a 2xx instead, with nothing stored.
+ * act on (CallbackIgnoredError) and callbacks about payments we do not know (`acknowledgeUnknown`:
+ * PSPs that retry or disable endpoints on anything but a success) get its answer instead, with
+ * nothing stored.
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
@@ -88,14 +89,16 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
-    if (hint.verified && hint.acknowledgeUnknownPayment) {
-      // the PSP disables endpoints that keep failing: acknowledged, nothing stored, nothing changed
-      logger.info(`psp callback for an unknown payment acknowledged: provider=${loggable(providerId)} reference=${loggable(reference)} event=${loggable(hint.event)}`)
-      const answer = connector.acknowledge(hint, false)
-      res.status(answer.status).json({ received: true, ignored: true })
+    audit("unknown_payment", `reference=${loggable(reference)}`)
+    // the connector's answer where its PSP retries, or disables the endpoint, on anything but a success
+    const answer = connector.acknowledgeUnknown?.(hint)
+    if (answer) {
+      for (const [name, value] of Object.entries(answer.headers ?? {})) {
+        res.setHeader(name, value)
+      }
+      res.status(answer.status).json(answer.body)
       return
     }
-    audit("unknown_payment", `reference=${loggable(reference)}`)
     res.status(404).json({ message: "Unknown payment" })
     return
   }
