@@ -726,18 +726,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .where("origin", "token")
       .where("authorized_amount", "0")
       .where((state) => state.whereNull("psp_state").orWhereIn("psp_state", ["awaiting_shopper", "held"]))
-      .where("created_at", ">", new Date(Date.now() - pollForHours * 3600 * 1000))
-      .where("created_at", "<", olderThan)
-      .where((due) =>
-        due
-          .whereNull("last_synced_at")
-          // every tenth of the payment's age, at least as long as the reconcile delay
-          .orWhereRaw("last_synced_at < now() - greatest(now() - created_at, ?::interval * 10) / 10", [
-            `${Math.max(1, Math.round((Date.now() - olderThan.getTime()) / 1000))} seconds`,
-          ])
-      )
-      .orderBy("created_at", "desc")
-      .limit(500)
+      .modify(dueForPolling, olderThan, pollForHours)
     // authorized payments the PSP does not yet call safe to ship (the order is on hold): the PSP's
     // verdict may come without a callback; polled as the undecided ones are
     const unsafe = await knex("payment_instrument")
@@ -747,17 +736,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .where("closed", false)
       .whereIn("psp_state", ["authorized", "captured"])
       .whereRaw("(metadata->>'safe_to_ship') = 'false'")
-      .where("created_at", ">", new Date(Date.now() - pollForHours * 3600 * 1000))
-      .where("created_at", "<", olderThan)
-      .where((due) =>
-        due
-          .whereNull("last_synced_at")
-          .orWhereRaw("last_synced_at < now() - greatest(now() - created_at, ?::interval * 10) / 10", [
-            `${Math.max(1, Math.round((Date.now() - olderThan.getTime()) / 1000))} seconds`,
-          ])
-      )
-      .orderBy("created_at", "desc")
-      .limit(500)
+      .modify(dueForPolling, olderThan, pollForHours)
     const syncs = [...new Set([...requested, ...unprocessed, ...undecided, ...unsafe].map((row: { instrument_id: string }) => row.instrument_id))]
     return { operations, unrecorded, unverified, syncs }
   }
@@ -814,6 +793,24 @@ export default class PaymentLedgerModuleService extends MedusaService({
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Payments the reconcile job reads again: younger than `pollForHours`, older than the reconcile
+ * delay, and not read for a tenth of their age (at least the reconcile delay); newest first.
+ */
+function dueForPolling(query: Knex.QueryBuilder, olderThan: Date, pollForHours: number): void {
+  const delaySeconds = Math.max(1, Math.round((Date.now() - olderThan.getTime()) / 1000))
+  query
+    .where("created_at", ">", new Date(Date.now() - pollForHours * 3600 * 1000))
+    .where("created_at", "<", olderThan)
+    .where((due) =>
+      due
+        .whereNull("last_synced_at")
+        .orWhereRaw("last_synced_at < now() - greatest(now() - created_at, ?::interval * 10) / 10", [`${delaySeconds} seconds`])
+    )
+    .orderBy("created_at", "desc")
+    .limit(500)
+}
 
 function transaction(sharedContext: Context): Knex.Transaction {
   const trx = (sharedContext.transactionManager as SqlEntityManager | undefined)?.getTransactionContext<Knex.Transaction>()

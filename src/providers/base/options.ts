@@ -32,9 +32,6 @@ export const baseProviderOptionsSchema = z.object({
 
 export type BaseProviderOptions = z.infer<typeof baseProviderOptionsSchema>
 
-/** Names of options whose values must never appear in logs or errors. */
-export const SECRET_OPTION_NAMES = new Set(["clientSecret", "password", "secretKey", "apiKey", "webhookSecret", "notificationAuth", "notificationSecret"])
-
 export class ProviderOptionsError extends Error {
   constructor(identifier: string, readonly problems: string[]) {
     super(`Invalid options for payment provider "${identifier}":\n${problems.map((p) => `  - ${p}`).join("\n")}`)
