@@ -87,5 +87,43 @@ medusaIntegrationTestRunner({
       const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
       expect(instrument!.reconcile_issue).toBeNull()
     })
+
+    it("a return worth more than the card paid is refunded across the tenders: the card first, then the gift card, each part once", async () => {
+      // the card pays 20.00, the gift card the rest
+      const { checkout, order } = await t.placedCmOrder((total) => [{ decision: "approve", method: "VISA", giftCardAmount: total - 2_000 }])
+      const total = Number((await t.cmOrder(checkout.pspReference)).totals.amount)
+      const items = order.items.map((item: { id: string; quantity: number }) => ({ id: item.id, quantity: Number(item.quantity) }))
+      expect((await t.fulfill(order.id, items)).status).toBe(200)
+      await eventually(async () => ((await t.cmOrder(checkout.pspReference)).totals.captured === String(total) ? true : undefined), 30_000, "the whole order captured at CM")
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).captured * 100 === total ? true : undefined), 30_000, "captured in Medusa")
+
+      const sweater = t.itemBySku(order, "WOOL-SWEATER")
+      const sweaterCents = 8_950 // the seed's Wool Sweater, 89.50 EUR
+      // every CM ping twice over, racing the parts
+      await t.control.post("/_sandbox/callback-faults", { psp: "cm", effect: "duplicate", copies: 2 })
+      await t.receiveReturn(order.id, [{ id: sweater.id, quantity: 1 }], undefined, "eur")
+      const refunded = await eventually(async () => {
+        const current = await t.cmOrder(checkout.pspReference)
+        return current.totals.refunded === String(sweaterCents) ? current : undefined
+      }, 30_000, "the sweater refunded at CM")
+      expect(refunded.payments.map((payment) => [payment.method, payment.refunded])).toEqual([
+        ["GIFTCARD", String(sweaterCents - 2_000)],
+        ["VISA", "2000"],
+      ])
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).refunded * 100 === sweaterCents ? true : undefined), 30_000, "refunded in Medusa")
+      await t.callbacksIdle()
+
+      const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
+      const { operations } = await t.ledger.getInstrumentLedger(instrument!.id)
+      const refunds = operations.filter((operation) => operation.kind === "refund")
+      // one operation per tender, under one request, each keyed on its own
+      expect(refunds.map((operation) => [operation.status, operation.amount, operation.lines.length > 0])).toEqual([
+        ["succeeded", "2000", true],
+        ["succeeded", String(sweaterCents - 2_000), false],
+      ])
+      expect(new Set(refunds.map((operation) => operation.origin)).size).toBe(1)
+      expect((await t.cmOrder(checkout.pspReference)).totals.refunded).toBe(String(sweaterCents))
+      expect(instrument!.reconcile_issue).toBeNull()
+    })
   },
 })

@@ -39,6 +39,19 @@ export function operationKey(input: { kind: OperationKeyKind; source: OperationK
   return `${input.kind}:${input.source}:${input.id}:${input.instrumentId}`
 }
 
+/**
+ * The key of one tender's part of an operation split across a payment's tenders (lifecycle/
+ * tender-split.ts): the operation's key and the PSP's id of the tender.
+ *
+ *   refund:return:orch_01H…:pinst_01H…:cmpay_2
+ */
+export function tenderPartKey(key: string, tenderId: string): string {
+  if (!key || !tenderId) {
+    throw new Error("tenderPartKey: key and tenderId are required")
+  }
+  return `${key}:${tenderId}`
+}
+
 /** `what asked for it`, stored with the operation: `fulfillment:ful_…`, `admin:order_…:<key>`. */
 export function operationOrigin(source: OperationKeySource, id: string): string {
   return `${source}:${id}`

@@ -58,11 +58,18 @@ export async function cmStore(api: AxiosInstance, container: MedusaContainer, ps
       return shop.pay(cart.id, CM_PROVIDER_ID)
     },
 
-    /** The shopper pays on the menu (as `decisions` say), comes back, the cart completes; the order once synced. */
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    async placedCmOrder(decisions: CmDecision[] = [{ decision: "approve", method: "VISA" }], state = "processing"): Promise<{ checkout: Checkout; order: any }> {
+    /**
+     * The shopper pays on the menu (as `decisions` say, or as they say given the CM order's total in
+     * cents), comes back, the cart completes; the order once synced.
+     */
+    async placedCmOrder(
+      decisions: CmDecision[] | ((totalCents: number) => CmDecision[]) = [{ decision: "approve", method: "VISA" }],
+      state = "processing"
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    ): Promise<{ checkout: Checkout; order: any }> {
       const checkout = await helpers.checkoutAtCm()
-      for (const decision of decisions) {
+      const total = Number((await helpers.cmOrder(checkout.pspReference)).totals.amount)
+      for (const decision of typeof decisions === "function" ? decisions(total) : decisions) {
         await helpers.decideCm(checkout.pspReference, decision)
       }
       const completed = await shop.complete(checkout.cartId)

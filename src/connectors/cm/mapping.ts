@@ -196,6 +196,6 @@ export function chooseTender(
   }
   const listed = candidates.map((candidate) => `${candidate.method} ${candidate.id}: ${room(candidate)}`).join(", ") || "none"
   return {
-    refused: `no single CM.com payment can take a ${kind} of ${amount} (minor units); ${kind === "capture" ? "capturable" : "refundable"} per payment: ${listed}. A ${kind} split across payments is not supported: ${kind} per payment instead`,
+    refused: `no single CM.com payment can take a ${kind} of ${amount} (minor units); ${kind === "capture" ? "capturable" : "refundable"} per payment: ${listed}. Medusa's own ${kind} goes to one payment: use the order's PSP payment card in the admin, which splits it across payments`,
   }
 }
