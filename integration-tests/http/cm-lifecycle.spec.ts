@@ -202,5 +202,34 @@ medusaIntegrationTestRunner({
       // nothing was captured or refunded at CM
       expect(await t.cmOrder(checkout.pspReference)).toMatchObject({ totals: { captured: "0", refunded: "0" } })
     })
+
+    it("a cancel after captures on a gift card and a card: each refunds what it took, the card first, and no issue stays", async () => {
+      // a 20.00 gift card, the card the rest; the sweater (89.50) is captured: 20.00 covered by the gift card, 69.50 from the card
+      const { checkout, order } = await t.placedCmOrder([{ decision: "approve", method: "VISA", giftCardAmount: 2_000 }])
+      const captured = await t.admin.post(
+        `/admin/orders/${order.id}/payment-instruments/capture`,
+        { items: [{ id: t.itemBySku(order, "WOOL-SWEATER").id, quantity: 1 }], include_shipping: false },
+        { headers: { "idempotency-key": "sweater-before-cancel" } }
+      )
+      expect(captured.status).toBe(200)
+      const atCm = await t.cmOrder(checkout.pspReference)
+      const [giftCard, card] = atCm.payments.map((payment) => Number(payment.captured))
+      expect([giftCard, card]).toEqual([2_000, 6_950])
+      await eventually(async () => ((await t.medusaTotals(checkout.sessionId)).captured * 100 === giftCard + card ? true : undefined), 30_000, "both captures in Medusa")
+
+      expect((await t.admin.post(`/admin/orders/${order.id}/cancel`, {})).status).toBe(200)
+      await reconcile()
+      const refunded = await eventually(async () => {
+        const current = await t.cmOrder(checkout.pspReference)
+        return current.totals.refunded === String(giftCard + card) ? current : undefined
+      }, 30_000, "everything captured refunded at CM")
+      expect(refunded.payments.map((payment) => [payment.method, payment.refunded])).toEqual([
+        ["GIFTCARD", String(giftCard)],
+        ["VISA", String(card)],
+      ])
+      await reconcile()
+      expect((await t.ledger.findInstrumentBySession(checkout.sessionId))!.reconcile_issue).toBeNull()
+      expect(await t.medusaTotals(checkout.sessionId)).toEqual({ captured: (giftCard + card) / 100, refunded: (giftCard + card) / 100 })
+    })
   },
 })

@@ -15,7 +15,8 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { fromMinorUnits } from "../lifecycle/money"
-import { operationKey } from "../lifecycle/keys"
+import { operationKey, tenderPartKey } from "../lifecycle/keys"
+import { splitAcrossTenders } from "../lifecycle/tender-split"
 import { runMoneyOperation, settleInstrument } from "../settlement"
 import { syncPaymentWithPsp } from "./sync-payment-with-psp"
 import { ledgerOf, operationContext, orderPayments } from "./utils/order-payments"
@@ -52,13 +53,18 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
     await attempt(async () => {
       const atPsp = await context.connector.getPayment(instrument.psp_reference!, currency)
       const unrefunded = atPsp.capturedAmount - atPsp.refundedAmount
-      if (unrefunded > 0n) {
-        const operation = await runMoneyOperation(context, {
-          kind: "refund",
-          key: operationKey({ kind: "refund", source: "order-cancel", id: orderId, instrumentId: instrument.id }),
-          origin: `order-cancel:${orderId}`,
-          amount: unrefunded,
-        })
+      if (unrefunded <= 0n) {
+        return
+      }
+      const key = operationKey({ kind: "refund", source: "order-cancel", id: orderId, instrumentId: instrument.id })
+      // several tenders (a gift card and a card): each refunds what it has left, under its own key
+      const split = (atPsp.tenders ?? []).length > 1 ? splitAcrossTenders("refund", atPsp.tenders!, unrefunded) : undefined
+      if (split && "refused" in split) {
+        throw new Error(`refund on cancel: ${split.refused}`)
+      }
+      const parts = split ? split.parts.map((part) => ({ ...part, key: tenderPartKey(key, part.tenderId) })) : [{ key, amount: unrefunded }]
+      for (const part of parts) {
+        const operation = await runMoneyOperation(context, { kind: "refund", origin: `order-cancel:${orderId}`, ...part })
         await recordInMedusa(container, payment.paymentId, operation, currency, { orderCanceled: true })
       }
     })
