@@ -2,7 +2,8 @@
  * captureOn: "shipment": creating a fulfillment captures nothing; marking it shipped captures
  * exactly its lines, and the order's payment status follows.
  */
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { Modules } from "@medusajs/framework/utils"
+import { medusaIntegrationTestRunner, TestEventUtils } from "@medusajs/test-utils"
 import { eventually, usePspSandbox } from "./support/psp-sandbox"
 import { resursStore } from "./support/resurs-store"
 
@@ -19,9 +20,11 @@ medusaIntegrationTestRunner({
       const { checkout, order } = await t.placedOrder()
       const shirt = t.itemBySku(order, "LINEN-SHIRT")
 
+      // the fulfillment's subscribers have run (and, captureOn being shipment, captured nothing)
+      const fulfillmentHandled = TestEventUtils.waitSubscribersExecution("order.fulfillment_created", getContainer().resolve(Modules.EVENT_BUS), { timeout: 60_000 })
       const fulfilled = await t.fulfill(order.id, [shirt])
       expect(fulfilled.status).toBe(200)
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await fulfillmentHandled
       expect((await t.sandboxPayment(checkout.pspReference)).totals.captured).toBe("0.00")
 
       const shipped = await t.admin.post(`/admin/orders/${order.id}/fulfillments/${fulfilled.fulfillmentId}/shipments`, { items: [shirt] })

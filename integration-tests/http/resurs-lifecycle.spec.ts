@@ -220,12 +220,13 @@ medusaIntegrationTestRunner({
 
       await t.fulfill(order.id, [t.itemBySku(order, TOTE)])
       const instrument = await t.ledger.findInstrumentBySession(checkout.sessionId)
-      for (let run = 0; run < 5; run++) {
-        const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)
-        if (operations.some((operation) => operation.kind === "capture" && operation.status === "succeeded")) break
-        await new Promise((resolve) => setTimeout(resolve, 300))
+      // each poll runs the reconcile job once more, as its schedule would
+      await eventually(async () => {
+        const { operations } = await t.ledger.getInstrumentLedger(instrument!.id)
+        if (operations.some((operation) => operation.kind === "capture" && operation.status === "succeeded")) return true
         await reconcile()
-      }
+        return undefined
+      }, 60_000, "the capture succeeded after the 503s")
       const atPsp = await capturedEverywhere(checkout.pspReference, checkout.sessionId, 438 + 59)
       expect(actionsOf(atPsp, "CAPTURE")).toHaveLength(1)
       const { operations } = await t.ledger.getInstrumentWithHistory(instrument!.id)

@@ -3,7 +3,8 @@
  * captured when placed (and fulfillments capture nothing more); with refundOnReturn off a return
  * refunds nothing until the admin's Refund button, which reaches Resurs with exactly its amount.
  */
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { Modules } from "@medusajs/framework/utils"
+import { medusaIntegrationTestRunner, TestEventUtils } from "@medusajs/test-utils"
 import { eventually, usePspSandbox } from "./support/psp-sandbox"
 import { resursStore } from "./support/resurs-store"
 
@@ -28,8 +29,10 @@ medusaIntegrationTestRunner({
 
       const shirt = t.itemBySku(order, "LINEN-SHIRT")
       expect((await t.fulfill(order.id, [shirt])).status).toBe(200)
+      // the return's subscribers have run (and, refundOnReturn being off, refunded nothing)
+      const returnHandled = TestEventUtils.waitSubscribersExecution("order.return_received", getContainer().resolve(Modules.EVENT_BUS), { timeout: 60_000 })
       await t.receiveReturn(order.id, [{ id: shirt.id, quantity: 1 }])
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await returnHandled
       const afterReturn = await t.sandboxPayment(checkout.pspReference)
       expect(afterReturn.actions.filter((action) => action.type === "CAPTURE")).toHaveLength(1)
       expect(afterReturn.totals.refunded).toBe("0.00")
