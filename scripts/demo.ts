@@ -152,18 +152,30 @@ async function main(): Promise<void> {
   const postgres: LocalPostgres = await startLocalPostgres(log)
   const stops: Array<() => Promise<void>> = [() => postgres.stop()]
   let server: ChildProcess | undefined
+  // set once stopping begins: Medusa exiting after that is our doing, not a crash
+  let stopping: Promise<never> | undefined
 
-  const shutdown = async (code: number): Promise<never> => {
-    if (server?.pid && server.exitCode === null) {
-      process.kill(-server.pid, "SIGTERM")
+  const shutdown = (code: number, farewell?: string): Promise<never> =>
+    (stopping ??= (async () => {
+      if (server?.pid && server.exitCode === null && server.signalCode === null) {
+        process.kill(-server.pid, "SIGTERM")
+      }
+      for (const stop of stops.reverse()) {
+        await stop().catch(() => undefined)
+      }
+      if (farewell) {
+        console.log(farewell)
+      }
+      process.exit(code)
+    })())
+  const stopOnSignal = () => {
+    if (!stopping) {
+      console.log("\n[demo] Stopping ...")
     }
-    for (const stop of stops.reverse()) {
-      await stop().catch(() => undefined)
-    }
-    process.exit(code)
+    void shutdown(0, "Demo stopped.")
   }
-  process.on("SIGINT", () => void shutdown(0))
-  process.on("SIGTERM", () => void shutdown(0))
+  process.on("SIGINT", stopOnSignal)
+  process.on("SIGTERM", stopOnSignal)
 
   try {
     await postgres.ensureDatabase(DATABASE)
@@ -201,9 +213,12 @@ async function main(): Promise<void> {
 
     log(`Starting Medusa on ${BASE_URL} (log: .data/demo/medusa.log) ...`)
     server = medusa(["develop"], env, "medusa.log")
-    server.on("exit", (code) => {
-      log(`Medusa exited (code ${code}); see .data/demo/medusa.log`)
-      void shutdown(code ?? 1)
+    server.on("exit", (code, signal) => {
+      if (stopping) {
+        return // stopped by us (Ctrl+C)
+      }
+      log(`Medusa stopped unexpectedly (${code === null ? `signal ${signal}` : `exit code ${code}`}); see .data/demo/medusa.log`)
+      void shutdown(code || 1)
     })
     await waitForHealth(server, 180_000)
 
