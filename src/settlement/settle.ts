@@ -28,7 +28,7 @@ import { operationKey } from "../lifecycle/keys"
 import { fromMinorUnits } from "../lifecycle/money"
 import { shipGateOf } from "../lifecycle/payment-state"
 import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
-import { newLease, type OperationContext } from "./context"
+import { logged, newLease, type OperationContext } from "./context"
 import { pspLinesOf } from "./lines"
 
 type MoneyKind = "capture" | "refund" | "cancel"
@@ -204,7 +204,7 @@ export async function settleInstrument(context: OperationContext, observed?: Psp
   const { ledger, instrument } = context
   const open: PaymentOperationRecord[] = []
   for (const operation of (await ledger.getInstrumentLedger(instrument.id)).operations.filter(isOpenOperation)) {
-    const settled = await settleOperation(context, operation, observed)
+    const settled = logged(context, operation.status, await settleOperation(context, operation, observed))
     if (isOpenOperation(settled)) {
       open.push(settled)
     }
