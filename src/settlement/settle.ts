@@ -253,7 +253,7 @@ async function adoptPspMovements(context: OperationContext, payment: PspPayment)
       .map((line) => ({ id: line.reference, quantity: line.quantity }))
     const byLines = lines.length === action.lines.length && lines.length > 0
     try {
-      const { created } = await ledger.adoptOperation(instrument.id, {
+      const { created, operation } = await ledger.adoptOperation(instrument.id, {
         idempotency_key: operationKey({ kind: action.kind, source: "psp", id: action.id, instrumentId: instrument.id }),
         kind: action.kind,
         origin: `psp:${action.id}`,
@@ -261,7 +261,10 @@ async function adoptPspMovements(context: OperationContext, payment: PspPayment)
         ...(action.tenderId ? { tender_id: action.tenderId } : {}),
         psp_operation_ids: [action.id],
       })
-      adopted += created ? 1 : 0
+      if (created) {
+        logged(context, "requested", operation) // a movement made at the PSP: its line too
+        adopted += 1
+      }
     } catch (error) {
       if (!(error instanceof LedgerError)) {
         throw error
