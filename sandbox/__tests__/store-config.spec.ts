@@ -23,7 +23,7 @@ describe("the provider options the sandbox prints for a store", () => {
 
   it.each(Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[])("%s: accepted by the provider's own option validation, with the store's URLs", (id) => {
     const config = configs.find((candidate) => candidate.id === id)!
-    const options = { ...STORE, ...config.options }
+    const options: Record<string, unknown> = { ...STORE, ...config.options }
     if (id === "nemuru") {
       options.notificationSecret = "a-store-chosen-secret-of-32-characters!"
     }
