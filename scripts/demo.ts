@@ -87,6 +87,9 @@ function log(line: string): void {
   console.log(`[demo] ${line}`)
 }
 
+/** Every Medusa command still running (migrations, seed, the server): stopping the demo stops them all. */
+const running = new Set<ChildProcess>()
+
 function medusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const out = createWriteStream(path.join(LOG_DIR, logFile), { flags: "a" })
   const child = spawn(process.execPath, [require.resolve("@medusajs/cli/cli.js"), ...args], {
@@ -96,6 +99,8 @@ function medusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildP
     // its own process group, so that stopping it also stops the server `medusa develop` forks
     detached: true,
   })
+  running.add(child)
+  child.on("exit", () => running.delete(child))
   child.stdout?.pipe(out)
   child.stderr?.pipe(out)
   return child
@@ -157,8 +162,14 @@ async function main(): Promise<void> {
 
   const shutdown = (code: number, farewell?: string): Promise<never> =>
     (stopping ??= (async () => {
-      if (server?.pid && server.exitCode === null && server.signalCode === null) {
-        process.kill(-server.pid, "SIGTERM")
+      for (const child of running) {
+        if (child.pid && child.exitCode === null && child.signalCode === null) {
+          try {
+            process.kill(-child.pid, "SIGTERM")
+          } catch {
+            // already gone
+          }
+        }
       }
       for (const stop of stops.reverse()) {
         await stop().catch(() => undefined)
@@ -239,7 +250,10 @@ async function main(): Promise<void> {
       ].join("\n")
     )
   } catch (error) {
-    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`)
+    if (!stopping) {
+      // a step failed by itself (a step stopped by Ctrl+C is not news)
+      console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`)
+    }
     await shutdown(1)
   }
 }
