@@ -18,7 +18,7 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 /** Field names never printed, in any case or spelling (`clientSecret`, `x-api-key`, `Authorization`…). */
 const SECRET_FIELD = /pass(word)?|secret|token|auth|api[-_]?key|signature|credential|cookie|session[-_]?data|card|cvc|iban/i
 const MAX_VALUE = 120
-export const MAX_LINE = 600
+export const MAX_LINE = 500
 
 function printable(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, "?")
