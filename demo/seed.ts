@@ -27,9 +27,9 @@ import { ContainerRegistrationKeys, Modules, ProductStatus } from "@medusajs/fra
 export const DEMO_ADMIN = { email: "admin@example.com", password: "supersecret" } as const
 
 
-/** `psps`: the plugin's PSPs offered in the region (a PSP account takes its own currencies: Resurs's Swedish store takes SEK, Nemuru takes EUR). */
+/** Amounts are in major units, as Medusa stores them (`shipping: 5` is 5.00 EUR). `psps`: the plugin's PSPs offered in the region (a PSP account takes its own currencies: Resurs's Swedish store takes SEK, Nemuru takes EUR). */
 const DEMO_REGIONS = [
-  { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 500, psps: ["nemuru", "digitalriver", "cm"] as string[] },
+  { name: "Europe", currency_code: "eur", countries: ["de", "fr", "nl", "es", "it", "fi"], shipping: 5, psps: ["nemuru", "digitalriver", "cm"] as string[] },
   { name: "Sweden", currency_code: "sek", countries: ["se"], shipping: 59, psps: ["resurs"] },
 ] as const
 

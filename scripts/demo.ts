@@ -87,6 +87,9 @@ function log(line: string): void {
   console.log(`[demo] ${line}`)
 }
 
+/** Every Medusa command still running (migrations, seed, the server): stopping the demo stops them all. */
+const running = new Set<ChildProcess>()
+
 function medusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const out = createWriteStream(path.join(LOG_DIR, logFile), { flags: "a" })
   const child = spawn(process.execPath, [require.resolve("@medusajs/cli/cli.js"), ...args], {
@@ -96,6 +99,8 @@ function medusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildP
     // its own process group, so that stopping it also stops the server `medusa develop` forks
     detached: true,
   })
+  running.add(child)
+  child.on("exit", () => running.delete(child))
   child.stdout?.pipe(out)
   child.stderr?.pipe(out)
   return child
@@ -152,18 +157,36 @@ async function main(): Promise<void> {
   const postgres: LocalPostgres = await startLocalPostgres(log)
   const stops: Array<() => Promise<void>> = [() => postgres.stop()]
   let server: ChildProcess | undefined
+  // set once stopping begins: Medusa exiting after that is our doing, not a crash
+  let stopping: Promise<never> | undefined
 
-  const shutdown = async (code: number): Promise<never> => {
-    if (server?.pid && server.exitCode === null) {
-      process.kill(-server.pid, "SIGTERM")
+  const shutdown = (code: number, farewell?: string): Promise<never> =>
+    (stopping ??= (async () => {
+      for (const child of running) {
+        if (child.pid && child.exitCode === null && child.signalCode === null) {
+          try {
+            process.kill(-child.pid, "SIGTERM")
+          } catch {
+            // already gone
+          }
+        }
+      }
+      for (const stop of stops.reverse()) {
+        await stop().catch(() => undefined)
+      }
+      if (farewell) {
+        console.log(farewell)
+      }
+      process.exit(code)
+    })())
+  const stopOnSignal = () => {
+    if (!stopping) {
+      console.log("\n[demo] Stopping ...")
     }
-    for (const stop of stops.reverse()) {
-      await stop().catch(() => undefined)
-    }
-    process.exit(code)
+    void shutdown(0, "Demo stopped.")
   }
-  process.on("SIGINT", () => void shutdown(0))
-  process.on("SIGTERM", () => void shutdown(0))
+  process.on("SIGINT", stopOnSignal)
+  process.on("SIGTERM", stopOnSignal)
 
   try {
     await postgres.ensureDatabase(DATABASE)
@@ -201,9 +224,12 @@ async function main(): Promise<void> {
 
     log(`Starting Medusa on ${BASE_URL} (log: .data/demo/medusa.log) ...`)
     server = medusa(["develop"], env, "medusa.log")
-    server.on("exit", (code) => {
-      log(`Medusa exited (code ${code}); see .data/demo/medusa.log`)
-      void shutdown(code ?? 1)
+    server.on("exit", (code, signal) => {
+      if (stopping) {
+        return // stopped by us (Ctrl+C)
+      }
+      log(`Medusa stopped unexpectedly (${code === null ? `signal ${signal}` : `exit code ${code}`}); see .data/demo/medusa.log`)
+      void shutdown(code || 1)
     })
     await waitForHealth(server, 180_000)
 
@@ -224,7 +250,10 @@ async function main(): Promise<void> {
       ].join("\n")
     )
   } catch (error) {
-    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`)
+    if (!stopping) {
+      // a step failed by itself (a step stopped by Ctrl+C is not news)
+      console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`)
+    }
     await shutdown(1)
   }
 }

@@ -42,6 +42,13 @@ export function buttonTestIds(page: string): string[] {
   return [...page.matchAll(/<button[^>]*data-testid="([^"]+)"/g)].map((match) => match[1])
 }
 
+/** What the hosted page tells the shopper (`data-outcome`), and the PSP's raw status shown only as a technical detail. */
+export function shopperView(page: string): { outcome?: string; message?: string; technicalStatus?: string } {
+  const outcome = /<p data-testid="outcome" data-outcome="([^"]+)"><strong>([^<]*)<\/strong>/.exec(page)
+  const status = /<small>[^<]*<code data-testid="status">([^<]*)<\/code><\/small>/.exec(page)
+  return { outcome: outcome?.[1], message: outcome?.[2], technicalStatus: status?.[1] }
+}
+
 export function formAction(page: string): string {
   const match = /<form method="post" action="([^"]+)"/.exec(page)
   if (!match) {

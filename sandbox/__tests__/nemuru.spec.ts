@@ -1,4 +1,4 @@
-import { buttonTestIds, call, formAction, startHarness, stopHarness, type Answer, type Harness } from "./helpers"
+import { buttonTestIds, call, formAction, shopperView, startHarness, stopHarness, type Answer, type Harness } from "./helpers"
 
 const USER = { username: "sandbox@nemuru.test", password: "sandbox-nemuru-password" }
 const NOTIFICATION_AUTH = "Basic bWVyY2hhbnQ6bm90aWZ5"
@@ -127,6 +127,7 @@ describe("Nemuru Order API simulator", () => {
     expect(approved.headers["content-type"]).toBe("application/json")
     expect(approved.body).toEqual({ cart: "h12837hg=", order_id: id, status: "approved" })
     await notification(id, (body) => body.status === "confirmed")
+    expect(shopperView((await call(redirectUrl)).text)).toMatchObject({ outcome: "approved", technicalStatus: "confirmed" })
 
     const order = await request("GET", `v2/order/${id}/`)
     expect(order.status).toBe(200)

@@ -1,4 +1,4 @@
-import { buttonTestIds, call, formAction, startHarness, stopHarness, type Harness } from "./helpers"
+import { buttonTestIds, call, formAction, shopperView, startHarness, stopHarness, type Harness } from "./helpers"
 import { RESURS_CLIENT, ResursTestClient } from "./resurs-client"
 
 describe("Resurs MAPI simulator", () => {
@@ -80,6 +80,9 @@ describe("Resurs MAPI simulator", () => {
     expect(page.headers.get("content-type")).toContain("text/html")
     expect(buttonTestIds(page.text)).toEqual(["approve", "decline", "hold", "abandon"])
     expect(page.text).toContain("1249.90")
+    // the shopper reads words, not TASK_REDIRECTION_REQUIRED; the raw status is a small technical detail
+    expect(shopperView(page.text)).toEqual({ outcome: "awaiting_payment", message: "Check your order and choose how to pay.", technicalStatus: "TASK_REDIRECTION_REQUIRED" })
+    expect(page.text.split("TASK_REDIRECTION_REQUIRED")).toHaveLength(2)
 
     const submitted = await call(`${harness.sandbox.url}${formAction(page.text)}`, { form: { decision: "approve" } })
     expect(submitted.status).toBe(303)
@@ -88,6 +91,8 @@ describe("Resurs MAPI simulator", () => {
     expect(callback.method).toBe("POST")
     expect(callback.headers["content-type"]).toBe("application/json")
     expect(Object.keys(callback.body).sort()).toEqual(["created", "paymentId", "status"])
+
+    expect(shopperView((await call(customerUrl)).text)).toMatchObject({ outcome: "approved", message: "Your payment is approved. You can return to the shop." })
 
     const accepted = await resurs.request("GET", `v2/payments/${paymentId}`)
     expect(accepted.body).toMatchObject({
@@ -182,7 +187,7 @@ describe("Resurs MAPI simulator", () => {
     // the page no longer offers the buttons
     const page = await call(created.body.taskRedirectionUrls.customerUrl)
     expect(buttonTestIds(page.text)).toEqual([])
-    expect(page.text).toContain("REJECTED")
+    expect(shopperView(page.text)).toEqual({ outcome: "declined", message: "Your payment was declined. No money was taken.", technicalStatus: "REJECTED" })
   })
 
   it("abandon → REJECTED ABORTED_BY_CUSTOMER with the tasks not completed", async () => {
@@ -192,6 +197,7 @@ describe("Resurs MAPI simulator", () => {
     const payment = await resurs.request("GET", `v2/payments/${created.body.id}`)
     expect(payment.body.rejectedReason).toEqual({ category: "ABORTED_BY_CUSTOMER" })
     expect((await resurs.request("GET", `v2/payments/${created.body.id}/tasks/status`)).body.completed).toBe(false)
+    expect(shopperView((await call(created.body.taskRedirectionUrls.customerUrl)).text).outcome).toBe("canceled")
   })
 
   it("hold → FROZEN (success URL, FROZEN callback), then release → ACCEPTED with an AUTHORIZED callback", async () => {
@@ -200,6 +206,7 @@ describe("Resurs MAPI simulator", () => {
     const submitted = await call(created.body.taskRedirectionUrls.customerUrl, { form: { decision: "hold" } })
     expect(submitted.headers.get("location")).toBe(`${harness.receiver.url}/shop/success`)
     await authorizationCallback(paymentId, "FROZEN")
+    expect(shopperView((await call(created.body.taskRedirectionUrls.customerUrl)).text)).toMatchObject({ outcome: "in_review", technicalStatus: "FROZEN" })
     expect((await resurs.request("POST", `v2/payments/${paymentId}/capture`, {})).status).toBe(400)
     expect((await resurs.request("GET", `v2/payments/${paymentId}`)).body.order.possibleActions).toEqual([])
 

@@ -13,7 +13,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import type { LineQuantity } from "../lifecycle/ledger"
 import type { MinorUnits } from "../lifecycle/money"
 import type { PaymentOperationRecord } from "../modules/payment-ledger"
-import { newLease, type OperationContext } from "./context"
+import { logged, newLease, type OperationContext } from "./context"
 import { OperationInFlightError, OperationPendingError, OperationRefusedError } from "./errors"
 import { linesForRequest } from "./lines"
 import { sendOperation, settleOperation } from "./settle"
@@ -48,7 +48,7 @@ export async function runMoneyOperation(context: OperationContext, request: Mone
   const history = await ledger.getInstrumentLedger(instrument.id)
   const known = history.operations.find((operation) => operation.idempotency_key === request.key)
   if (known) {
-    return outcomeOf(await settleOperation(context, known))
+    return outcomeOf(logged(context, known.status, await settleOperation(context, known)))
   }
   const lines =
     request.lines ??
@@ -71,7 +71,7 @@ export async function runMoneyOperation(context: OperationContext, request: Mone
     },
     lease
   )
-  return outcomeOf(created ? await sendOperation(context, operation, lease) : await settleOperation(context, operation))
+  return outcomeOf(logged(context, operation.status, created ? await sendOperation(context, operation, lease) : await settleOperation(context, operation)))
 }
 
 /** The operation if it succeeded; otherwise the error that says what happens next. */

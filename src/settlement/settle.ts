@@ -28,7 +28,7 @@ import { operationKey } from "../lifecycle/keys"
 import { fromMinorUnits } from "../lifecycle/money"
 import { shipGateOf } from "../lifecycle/payment-state"
 import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
-import { newLease, type OperationContext } from "./context"
+import { logged, newLease, type OperationContext } from "./context"
 import { pspLinesOf } from "./lines"
 
 type MoneyKind = "capture" | "refund" | "cancel"
@@ -204,7 +204,7 @@ export async function settleInstrument(context: OperationContext, observed?: Psp
   const { ledger, instrument } = context
   const open: PaymentOperationRecord[] = []
   for (const operation of (await ledger.getInstrumentLedger(instrument.id)).operations.filter(isOpenOperation)) {
-    const settled = await settleOperation(context, operation, observed)
+    const settled = logged(context, operation.status, await settleOperation(context, operation, observed))
     if (isOpenOperation(settled)) {
       open.push(settled)
     }
@@ -253,7 +253,7 @@ async function adoptPspMovements(context: OperationContext, payment: PspPayment)
       .map((line) => ({ id: line.reference, quantity: line.quantity }))
     const byLines = lines.length === action.lines.length && lines.length > 0
     try {
-      const { created } = await ledger.adoptOperation(instrument.id, {
+      const { created, operation } = await ledger.adoptOperation(instrument.id, {
         idempotency_key: operationKey({ kind: action.kind, source: "psp", id: action.id, instrumentId: instrument.id }),
         kind: action.kind,
         origin: `psp:${action.id}`,
@@ -261,7 +261,10 @@ async function adoptPspMovements(context: OperationContext, payment: PspPayment)
         ...(action.tenderId ? { tender_id: action.tenderId } : {}),
         psp_operation_ids: [action.id],
       })
-      adopted += created ? 1 : 0
+      if (created) {
+        logged(context, "requested", operation) // a movement made at the PSP: its line too
+        adopted += 1
+      }
     } catch (error) {
       if (!(error instanceof LedgerError)) {
         throw error

@@ -5,6 +5,7 @@
  */
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { callbackOutcomeLine, writeLogLine } from "../lifecycle/log-lines"
 import { syncPaymentWithPsp } from "../workflows/sync-payment-with-psp"
 
 export const PSP_CALLBACK_STORED_EVENT = "psp_callback.stored"
@@ -28,7 +29,7 @@ export default async function processStoredPspCallback({ event, container }: Sub
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, MIN_SYNC_INTERVAL_MS - (Date.now() - started))))
     }
   } catch (error) {
-    logger.error(`psp callback sync of instrument ${event.data.instrument_id} failed, left for the reconcile job: ${(error as Error).message}`)
+    writeLogLine(logger, callbackOutcomeLine("sync_failed", { instrument: event.data.instrument_id, reason: `${(error as Error).message} (left for the reconcile job)` }))
     throw error
   }
 }

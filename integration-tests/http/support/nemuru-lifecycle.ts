@@ -46,6 +46,8 @@ export function nemuruLifecycleTests(
     const ids = await t.itemIds(checkout.sessionId)
     const [tote, shirt, sweater] = [TOTE, SHIRT, SWEATER].map((sku) => t.itemBySku(order, sku))
 
+    // the demo's EUR shipping is 5.00 EUR (prices are in major units), not 500.00
+    expect(await lineTotal(checkout.pspReference, ids.shipping)).toBe(500)
     expect((await t.fulfill(order.id, [tote, shirt])).status).toBe(200)
     const firstAmount = (await lineTotal(checkout.pspReference, ids[TOTE])) + (await lineTotal(checkout.pspReference, ids[SHIRT])) + (await lineTotal(checkout.pspReference, ids.shipping))
     await capturedEverywhere(checkout.pspReference, checkout.sessionId, firstAmount)

@@ -11,9 +11,34 @@ export type HostedPageModel = {
   currency?: string
   lines: Array<{ description: string; quantity: string; amount: string }>
   total: string
+  /** Where the payment stands, in words a shopper understands. */
+  outcome: ShopperOutcome
+  /** The PSP's own status, shown only as a small technical detail (for the developer testing). */
   status: string
   /** Shown when the page still awaits the shopper; without it the page only shows the outcome. */
   form?: { action: string; holdLabel: string }
+}
+
+/** Where a payment stands, as the shopper sees it; each PSP maps its own statuses onto these. */
+export type ShopperOutcome =
+  | "awaiting_payment"
+  | "retry"
+  | "partly_paid"
+  | "approved"
+  | "in_review"
+  | "declined"
+  | "canceled"
+  | "expired"
+
+const SHOPPER_MESSAGES: Record<ShopperOutcome, string> = {
+  awaiting_payment: "Check your order and choose how to pay.",
+  retry: "Your last payment did not go through. You can try again.",
+  partly_paid: "Part of your order is paid. Please pay the rest.",
+  approved: "Your payment is approved. You can return to the shop.",
+  in_review: "Your payment is being reviewed. The shop will let you know when it is approved.",
+  declined: "Your payment was declined. No money was taken.",
+  canceled: "This payment was canceled. No money was taken.",
+  expired: "This payment link has expired. Please start again from the shop.",
 }
 
 const LABELS: Record<HostedDecision, string> = {
@@ -44,18 +69,19 @@ ${hostedDecisionSchema.options
   })
   .join("\n")}
 </form>`
-    : `<p data-testid="final">This payment is no longer waiting for the shopper.</p>`
+    : `<p data-testid="final">Nothing more to do on this page.</p>`
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>${escapeHtml(model.pspTitle)}: ${escapeHtml(model.heading)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}table{width:100%;border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}button{margin:.5rem .5rem 0 0;padding:.5rem 1rem}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}table{width:100%;border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}button{margin:.5rem .5rem 0 0;padding:.5rem 1rem}.technical{color:#777;margin-top:2rem}</style>
 </head>
 <body>
 <p><small>${escapeHtml(model.pspTitle)} (sandbox)</small></p>
 <h1>${escapeHtml(model.heading)}</h1>
-<p>Reference <strong data-testid="reference">${escapeHtml(model.reference)}</strong>, status <strong data-testid="status">${escapeHtml(model.status)}</strong></p>
+<p data-testid="outcome" data-outcome="${model.outcome}"><strong>${escapeHtml(SHOPPER_MESSAGES[model.outcome])}</strong></p>
+<p>Order reference <strong data-testid="reference">${escapeHtml(model.reference)}</strong></p>
 <table>
 <thead><tr><th>Item</th><th>Quantity</th><th>Amount</th></tr></thead>
 <tbody>
@@ -64,6 +90,7 @@ ${rows}
 <tfoot><tr><th colspan="2">Total</th><th data-testid="total">${escapeHtml(model.total)}${model.currency ? ` ${escapeHtml(model.currency)}` : ""}</th></tr></tfoot>
 </table>
 ${buttons}
+<p class="technical"><small>Sandbox detail: PSP status <code data-testid="status">${escapeHtml(model.status)}</code></small></p>
 </body>
 </html>
 `

@@ -73,11 +73,16 @@ export async function attachInstrumentToOrder(container: MedusaContainer, instru
     await ledger.setInstrumentReferences(instrumentId, { payment_id: paymentId })
   }
   const lines = checkoutLinesOf(instrument)
-  if (lines.some((line) => line.kind === "product" && !line.orderItemId)) {
-    const bound = bindLinesToOrderItems(lines, order.items ?? [])
+  const unbound = lines.some((line) => line.kind === "product" && !line.orderItemId)
+  // the order id also names the payment in the plugin's log lines (lifecycle/log-lines.ts)
+  if (unbound || instrument.metadata?.order_id !== orderId) {
     await ledger.updatePaymentInstruments({
       id: instrumentId,
-      metadata: { ...(instrument.metadata ?? {}), checkout_lines: bound.map(serializeLine) },
+      metadata: {
+        ...(instrument.metadata ?? {}),
+        order_id: orderId,
+        ...(unbound ? { checkout_lines: bindLinesToOrderItems(lines, order.items ?? []).map(serializeLine) } : {}),
+      },
     })
   }
 }

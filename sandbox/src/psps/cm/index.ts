@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { z } from "zod"
 import { controlError, parseControlBody } from "../../core/control"
 import { OutcomeOverrides } from "../../core/faults"
-import { hostedDecisionSchema, renderHostedPage, type HostedDecision } from "../../core/hosted-page"
+import { hostedDecisionSchema, renderHostedPage, type HostedDecision, type ShopperOutcome } from "../../core/hosted-page"
 import { basicCredentials, html, json, redirect, ResponseError, type SandboxRequest, type SandboxResponse } from "../../core/http"
 import { formatDecimal, sum } from "../../core/money"
 import { definePsp, type SandboxContext } from "../../core/psp"
@@ -208,6 +208,11 @@ function createCm(context: SandboxContext, options: CmOptions) {
         : order.consideredSafe
           ? `AUTHORIZED, considered safe (${order.consideredSafe.level})`
           : "AUTHORIZED, not yet considered safe"
+    const outcome: ShopperOutcome = open
+      ? paid.length ? "partly_paid" : lastCanceled ? "retry" : "awaiting_payment"
+      : order.expired && !fullyAuthorized(order)
+        ? "expired"
+        : order.consideredSafe ? "approved" : "in_review"
     return html(
       200,
       renderHostedPage({
@@ -217,6 +222,7 @@ function createCm(context: SandboxContext, options: CmOptions) {
         currency: order.request.currency,
         lines,
         total: money(BigInt(order.request.amount)),
+        outcome,
         status,
         form: open ? { action: `${MENU}/${order.key}${paymentIdParam ? `?payment_id=${encodeURIComponent(paymentIdParam)}` : ""}`, holdLabel: "Pay (not yet safe)" } : undefined,
       })

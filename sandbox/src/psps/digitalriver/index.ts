@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto"
 import { z } from "zod"
 import { controlError, parseControlBody } from "../../core/control"
 import { OutcomeOverrides } from "../../core/faults"
-import { hostedDecisionSchema, renderHostedPage, type HostedDecision } from "../../core/hosted-page"
+import { hostedDecisionSchema, renderHostedPage, type HostedDecision, type ShopperOutcome } from "../../core/hosted-page"
 import { bearerToken, html, json, noContent, redirect, ResponseError, type SandboxRequest, type SandboxResponse } from "../../core/http"
 import { formatDecimal, parseDecimal, sum } from "../../core/money"
 import { definePsp, type SandboxContext } from "../../core/psp"
@@ -435,7 +435,16 @@ function createDigitalRiver(context: SandboxContext, options: DigitalRiverOption
       lines.push({ description: request.shippingChoice.description ?? "Shipping", quantity: "1", amount: text(request.shippingChoice.amount) })
     }
     const total = sum(request.items.map((item) => item.aggregatePrice ?? item.price * BigInt(item.quantity))) + (request.shippingChoice?.amount ?? 0n)
-    const status = session.state === "open" && session.declinedAttempts > 0 ? "open: the last payment was declined, try again" : session.state
+    const order = session.orderId ? orders.get(session.orderId) : undefined
+    const status = [session.state, session.declinedAttempts ? `${session.declinedAttempts} declined` : "", order ? `order ${order.state}` : ""].filter(Boolean).join(", ")
+    const outcome: ShopperOutcome =
+      session.state === "open"
+        ? session.declinedAttempts > 0 ? "retry" : "awaiting_payment"
+        : session.state === "cancelled" || order?.state === "cancelled"
+          ? "canceled"
+          : order?.state === "blocked"
+            ? "declined"
+            : order?.state === "in_review" ? "in_review" : "approved"
     return html(
       200,
       renderHostedPage({
@@ -445,6 +454,7 @@ function createDigitalRiver(context: SandboxContext, options: DigitalRiverOption
         currency: request.currency,
         lines,
         total: text(total),
+        outcome,
         status,
         form: session.state === "open" ? { action: `${BASE}/hosted/checkout-sessions/${session.id}`, holdLabel: "Pay (order goes in review)" } : undefined,
       })

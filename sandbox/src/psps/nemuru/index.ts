@@ -1,7 +1,7 @@
 import { z } from "zod"
 import { controlError, parseControlBody } from "../../core/control"
 import { OutcomeOverrides } from "../../core/faults"
-import { hostedDecisionSchema, renderHostedPage, type HostedDecision } from "../../core/hosted-page"
+import { hostedDecisionSchema, renderHostedPage, type HostedDecision, type ShopperOutcome } from "../../core/hosted-page"
 import { bearerToken, html, json, redirect, ResponseError, type SandboxRequest, type SandboxResponse } from "../../core/http"
 import { formatDecimal, sum } from "../../core/money"
 import { definePsp, type SandboxContext } from "../../core/psp"
@@ -166,6 +166,15 @@ function createNemuru(context: SandboxContext, options: NemuruOptions) {
     }
   }
 
+  const SHOPPER_OUTCOMES: Record<OrderStatus, ShopperOutcome> = {
+    pending: "awaiting_payment",
+    approved: "approved",
+    confirmed: "approved",
+    on_hold: "in_review",
+    denied: "declined",
+    cancelled: "canceled",
+  }
+
   const hostedPage = (order: Order): SandboxResponse =>
     html(
       200,
@@ -176,6 +185,7 @@ function createNemuru(context: SandboxContext, options: NemuruOptions) {
         currency: order.request.cart.currency,
         lines: order.items.map((item) => ({ description: item.article.name, quantity: String(item.units), amount: formatDecimal(item.total, AMOUNT_SCALE) })),
         total: formatDecimal(totals(order).total, AMOUNT_SCALE),
+        outcome: SHOPPER_OUTCOMES[order.status],
         status: order.status,
         form: order.status === "pending" ? { action: `${CHECKOUT}/${order.id}`, holdLabel: "Put on hold (in review)" } : undefined,
       })

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { z } from "zod"
 import { controlError, parseControlBody } from "../../core/control"
 import { OutcomeOverrides } from "../../core/faults"
-import { renderHostedPage, hostedDecisionSchema, type HostedDecision } from "../../core/hosted-page"
+import { renderHostedPage, hostedDecisionSchema, type HostedDecision, type ShopperOutcome } from "../../core/hosted-page"
 import { bearerToken, html, json, redirect, ResponseError, type SandboxRequest, type SandboxResponse } from "../../core/http"
 import { formatDecimal, parseDecimal } from "../../core/money"
 import { definePsp, type SandboxContext } from "../../core/psp"
@@ -205,6 +205,19 @@ function createResurs(context: SandboxContext, options: ResursOptions) {
     }
   }
 
+  const shopperOutcome = (payment: Payment): ShopperOutcome => {
+    switch (payment.status) {
+      case "TASK_REDIRECTION_REQUIRED":
+        return "awaiting_payment"
+      case "ACCEPTED":
+        return "approved"
+      case "REJECTED":
+        return payment.tasksCompleted ? "declined" : "canceled"
+      default:
+        return "in_review" // FROZEN, INSPECTION, SUPPLEMENTING_REQUIRED
+    }
+  }
+
   const hostedPage = (payment: Payment): SandboxResponse => {
     const store = options.stores.find((candidate) => candidate.id === payment.storeId)
     return html(
@@ -220,6 +233,7 @@ function createResurs(context: SandboxContext, options: ResursOptions) {
           amount: formatDecimal(line.ordered.amount, AMOUNT_SCALE),
         })),
         total: formatDecimal(totals(payment).total, AMOUNT_SCALE),
+        outcome: shopperOutcome(payment),
         status: payment.status,
         form:
           payment.status === "TASK_REDIRECTION_REQUIRED"

@@ -17,17 +17,11 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { CallbackIgnoredError, CallbackRejectedError } from "../../../../connectors/errors"
+import { callbackOutcomeLine, writeLogLine } from "../../../../lifecycle/log-lines"
 import type { CallbackHint, Connector } from "../../../../connectors/types"
 import { PAYMENT_LEDGER_MODULE, type PaymentInstrumentRecord, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
 import { resolveCallbackConnector, UnknownProviderError } from "../../../../providers/base/registry"
 import { PSP_CALLBACK_STORED_EVENT } from "../../../../subscribers/psp-callback-stored"
-
-/** A value of a forged request, fit for one log line: visible characters only, bounded. */
-function loggable(value: unknown): string {
-  const text = String(value ?? "").replace(/[^\x20-\x7e]/g, "?")
-  return text.length > MAX_LOGGED ? `${text.slice(0, MAX_LOGGED)}…(${text.length} chars)` : text
-}
-const MAX_LOGGED = 120
 
 /** What may name a payment or an event and reach the database: printable, bounded. */
 function isSafeIdentifier(value: string): boolean {
@@ -37,8 +31,9 @@ function isSafeIdentifier(value: string): boolean {
 async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "GET" | "POST"): Promise<void> {
   const logger = req.scope.resolve(ContainerRegistrationKeys.LOGGER)
   const providerId = `pp_${req.params.provider}`
-  const audit = (outcome: string, detail: string) =>
-    logger.warn(`psp callback rejected: provider=${loggable(providerId)} outcome=${outcome} ${detail}`)
+  // one line per outcome (lifecycle/log-lines.ts): bounded, printable, never the body or its headers
+  const audit = (http: number, reason: string, reference?: string) =>
+    writeLogLine(logger, callbackOutcomeLine("rejected", { provider: providerId, http, reason, reference }))
 
   let connector: Connector
   try {
@@ -47,14 +42,14 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     if (!(error instanceof UnknownProviderError)) {
       throw error
     }
-    audit("unknown_provider", "")
+    audit(404, "unknown provider")
     res.status(404).json({ message: "No such payment provider" })
     return
   }
 
   const rawBody: unknown = method === "GET" ? Buffer.alloc(0) : (req as { rawBody?: unknown }).rawBody
   if (!Buffer.isBuffer(rawBody)) {
-    audit("unsupported_media_type", `content-type=${req.headers["content-type"] ?? "none"}`)
+    audit(415, `unsupported content-type ${req.headers["content-type"] ?? "none"}`)
     res.status(415).json({ message: "Callbacks must be JSON, form or text bodies" })
     return
   }
@@ -64,24 +59,24 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     hint = connector.parseCallback({ method, rawBody, headers: req.headers, query: req.query as Record<string, unknown> })
   } catch (error) {
     if (error instanceof CallbackRejectedError) {
-      audit(`http_${error.httpStatus}`, `reason="${loggable(error.message)}"`)
+      audit(error.httpStatus, error.message)
       res.status(error.httpStatus).json({ message: error.message })
       return
     }
     if (error instanceof CallbackIgnoredError) {
       // taken but not acted on (an event type the connector does not handle): nothing stored
-      logger.info(`psp callback ignored: provider=${loggable(providerId)} reason="${loggable(error.message)}"`)
+      writeLogLine(logger, callbackOutcomeLine("ignored", { provider: providerId, http: error.httpStatus, reason: error.message }))
       res.status(error.httpStatus).json({ received: true, ignored: true })
       return
     }
     // a connector that cannot read a forged input must not answer 5xx (the PSP would retry it)
-    audit("http_400", `reason="${loggable((error as Error).message)}"`)
+    audit(400, `malformed: ${(error as Error).message}`)
     res.status(400).json({ message: "Malformed callback" })
     return
   }
   const reference = "pspReference" in hint.lookup ? hint.lookup.pspReference : hint.lookup.merchantReference
   if (!isSafeIdentifier(reference) || (hint.dedupKey !== null && !isSafeIdentifier(hint.dedupKey))) {
-    audit("http_400", `reason="identifier not printable or too long" reference=${loggable(reference)}`)
+    audit(400, "identifier not printable or too long", reference)
     res.status(400).json({ message: "Malformed callback: the payment or event identifier is not valid" })
     return
   }
@@ -89,9 +84,9 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   const instrument = await findInstrument(ledger, providerId, hint)
   if (!instrument) {
-    audit("unknown_payment", `reference=${loggable(reference)}`)
     // the connector's answer where its PSP retries, or disables the endpoint, on anything but a success
     const answer = connector.acknowledgeUnknown?.(hint)
+    writeLogLine(logger, callbackOutcomeLine(answer ? "ignored" : "rejected", { provider: providerId, http: answer?.status ?? 404, event: hint.event, reason: "unknown payment", reference }))
     if (answer) {
       for (const [name, value] of Object.entries(answer.headers ?? {})) {
         res.setHeader(name, value)
@@ -120,7 +115,7 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     syncStarts = await ledger.requestSync(instrument.id, method === "GET" ? "ping" : "callback")
   } catch (error) {
     // not stored: ask the PSP to deliver it again later
-    logger.error(`psp callback not stored: provider=${loggable(providerId)} instrument=${instrument.id}: ${loggable((error as Error).message)}`)
+    writeLogLine(logger, callbackOutcomeLine("not_stored", { provider: providerId, instrument, http: 503, event: hint.event, reason: (error as Error).message }))
     res.status(503).json({ message: "Temporarily unable to accept the callback; retry later" })
     return
   }
@@ -130,6 +125,7 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     res.setHeader(name, value)
   }
   res.status(answer.status).json(answer.body)
+  writeLogLine(logger, callbackOutcomeLine(duplicate ? "duplicate" : hint.dedupKey === null ? "sync_requested" : "stored", { provider: providerId, instrument, http: answer.status, event: hint.event, verified: hint.verified }))
 
   if (syncStarts) {
     const eventBus = req.scope.resolve(Modules.EVENT_BUS)
