@@ -36,6 +36,7 @@ export async function verifyMedusaRecords(
   const paymentModule = container.resolve(Modules.PAYMENT)
   const orderModule = container.resolve(Modules.ORDER)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const locking = container.resolve(Modules.LOCKING)
   const ids = (kind: string) => operations.filter((operation) => operation.kind === kind).map((operation) => operation.medusa_record_id!)
   const rows = new Map<string, MedusaRecord>()
   const select = { select: ["id", "payment_id", "amount", "raw_amount"] }
@@ -81,18 +82,23 @@ export async function verifyMedusaRecords(
     const link = links[0] as { order_id?: string; order?: { status?: string } | null } | undefined
     // canceled orders record their refunds on the payment only (Medusa's refund workflow refuses them)
     if (link?.order_id && !(operation.kind === "refund" && link.order?.status === "canceled")) {
-      const transactions = await orderModule.listOrderTransactions({ reference_id: record.id }, { select: ["id"] })
-      if (!transactions.length) {
+      // two reconcile runs at once (the schedule and a manual run, or two processes) must not both
+      // add the missing transaction: the check and the write happen under the record's lock
+      await locking.execute(`medusa-record:${record.id}`, async () => {
+        const transactions = await orderModule.listOrderTransactions({ reference_id: record.id }, { select: ["id"] })
+        if (transactions.length) {
+          return
+        }
         const amount = record.raw_amount ?? record.amount
         await orderModule.addOrderTransactions({
-          order_id: link.order_id,
+          order_id: link.order_id!,
           amount: (operation.kind === "capture" ? amount : MathBN.mult(amount as never, -1)) as never,
           currency_code: collection.currency_code,
           reference: operation.kind,
           reference_id: record.id,
         })
         repaired.push(`order ${link.order_id} ${operation.kind} transaction for ${record.id}`)
-      }
+      })
     }
     verified.push(operation.id)
   }
