@@ -25,6 +25,7 @@ import {
 import type { MinorUnits } from "../../lifecycle/money"
 import { parseLifecyclePolicy, type LifecyclePolicy } from "../../lifecycle/policy"
 import { PaymentCallback } from "./models/payment-callback"
+import { PaymentCallbackRejection } from "./models/payment-callback-rejection"
 import { PaymentInstrument } from "./models/payment-instrument"
 import { PaymentOperation } from "./models/payment-operation"
 import { PaymentSyncRequest } from "./models/payment-sync-request"
@@ -89,6 +90,61 @@ export interface RecordCallbackInput {
   received_at?: Date
 }
 
+/** Why an order is on hold, as the instrument says: the PSP holds it, it is not safe to ship yet, or only part of it is authorized. */
+export type HoldReason = "psp_on_hold" | "not_safe_to_ship" | "partly_paid"
+
+export interface AttentionInstrument {
+  id: string
+  provider_id: string
+  psp_reference: string | null
+  payment_id: string | null
+  currency_code: string
+  amount: string
+  authorized_amount: string
+  psp_status: string | null
+  psp_state: string | null
+  reconcile_issue: string | null
+  updated_at: Date
+}
+
+export interface AttentionOperation {
+  id: string
+  instrument_id: string
+  kind: string
+  idempotency_key: string
+  status: "unknown" | "lapsed"
+  amount: string
+  attempts: number
+  error: OperationError | null
+  psp_operation_ids: string[] | null
+  created_at: Date
+  updated_at: Date
+  provider_id: string
+  psp_reference: string | null
+  currency_code: string
+}
+
+export interface RejectedCallbacks {
+  provider_id: string
+  reason: string
+  count: number
+  first_hour: Date
+  last_seen_at: Date
+}
+
+/** One page of each category, and how many there are in all. */
+export interface PaymentAttention {
+  on_hold: { count: number; rows: Array<AttentionInstrument & { hold_reason: HoldReason }> }
+  operations: { count: number; rows: AttentionOperation[] }
+  reconcile_issues: { count: number; rows: AttentionInstrument[] }
+  rejected_callbacks: { count: number; rows: RejectedCallbacks[] }
+}
+
+/** What a rejection is counted under: known reasons only, so that no request can add rows of its own choosing. */
+const REJECTION_REASON = /^[a-z0-9_]{1,40}$/
+/** A provider nobody registered is counted as this one (its name comes from the URL: anyone picks it). */
+export const UNKNOWN_CALLBACK_PROVIDER = "unknown"
+
 export interface InstrumentWithHistory {
   instrument: PaymentInstrumentRecord
   operations: PaymentOperationRecord[]
@@ -122,6 +178,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
   PaymentOperation,
   PaymentCallback,
   PaymentSyncRequest,
+  PaymentCallbackRejection,
 }) {
   private readonly policy: LifecyclePolicy
 
@@ -739,6 +796,93 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .modify(dueForPolling, olderThan, pollForHours)
     const syncs = [...new Set([...requested, ...unprocessed, ...undecided, ...unsafe].map((row: { instrument_id: string }) => row.instrument_id))]
     return { operations, unrecorded, unverified, syncs }
+  }
+
+  /**
+   * Counts one rejected callback under (provider, reason, this hour): one indexed upsert, never a
+   * read of the PSP, so a forged flood costs little and adds at most one row per reason and hour.
+   */
+  @InjectManager()
+  async countRejectedCallback(input: { provider_id: string; reason: string; known_provider: boolean }, @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    const reason = REJECTION_REASON.test(input.reason) ? input.reason : "other"
+    const providerId = input.known_provider ? input.provider_id.slice(0, 64) : UNKNOWN_CALLBACK_PROVIDER
+    await connection(sharedContext).raw(
+      `INSERT INTO payment_callback_rejection (id, provider_id, reason, hour, count, last_seen_at)
+       VALUES (:id, :provider_id, :reason, date_trunc('hour', now()), 1, now())
+       ON CONFLICT (provider_id, reason, hour) WHERE deleted_at IS NULL
+       DO UPDATE SET count = payment_callback_rejection.count + 1, last_seen_at = now(), updated_at = now()`,
+      { id: generateEntityId(undefined, "pcbr"), provider_id: providerId, reason }
+    )
+  }
+
+  /**
+   * What needs a person across the store, one query per category, each paginated by `limit` and
+   * `offset` (newest first): instruments that hold their order (the PSP holds the payment, it is
+   * not safe to ship, or only partly authorized), operations whose outcome is unknown or that
+   * lapsed, open reconcile issues, and callbacks rejected since `rejectedSince`.
+   */
+  @InjectManager()
+  async listPaymentAttention(
+    page: { limit: number; offset: number; rejectedSince: Date },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PaymentAttention> {
+    const knex = connection(sharedContext)
+    const instrumentFields = `i.id, i.provider_id, i.psp_reference, i.payment_id, i.currency_code, i.amount, i.authorized_amount,
+      i.psp_status, i.psp_state, i.reconcile_issue, i.updated_at, count(*) OVER () AS total`
+    const paging = { limit: page.limit, offset: page.offset }
+    const held = await knex.raw<{ rows: Array<AttentionInstrument & { hold_reason: HoldReason; total: string }> }>(
+      `SELECT ${instrumentFields},
+              CASE WHEN i.psp_state = 'held' THEN 'psp_on_hold'
+                   WHEN i.metadata->>'safe_to_ship' = 'false' THEN 'not_safe_to_ship'
+                   ELSE 'partly_paid' END AS hold_reason
+         FROM payment_instrument i
+        WHERE i.deleted_at IS NULL AND i.closed = false AND i.psp_reference IS NOT NULL
+          AND (i.psp_state = 'held'
+               OR (i.psp_state IN ('authorized', 'captured')
+                   AND (i.metadata->>'safe_to_ship' = 'false'
+                        OR (i.authorized_amount::numeric > 0 AND i.authorized_amount::numeric < i.amount::numeric))))
+        ORDER BY i.updated_at DESC
+        LIMIT :limit OFFSET :offset`,
+      paging
+    )
+    const operations = await knex.raw<{ rows: Array<AttentionOperation & { total: string }> }>(
+      `SELECT o.id, o.instrument_id, o.kind, o.idempotency_key, o.status, o.amount, o.attempts, o.error, o.psp_operation_ids,
+              o.created_at, o.updated_at, i.provider_id, i.psp_reference, i.currency_code, count(*) OVER () AS total
+         FROM payment_operation o
+         JOIN payment_instrument i ON i.id = o.instrument_id
+        WHERE o.status IN ('unknown', 'lapsed') AND o.deleted_at IS NULL
+        ORDER BY o.updated_at DESC
+        LIMIT :limit OFFSET :offset`,
+      paging
+    )
+    const issues = await knex.raw<{ rows: Array<AttentionInstrument & { total: string }> }>(
+      `SELECT ${instrumentFields}
+         FROM payment_instrument i
+        WHERE i.deleted_at IS NULL AND i.reconcile_issue IS NOT NULL
+        ORDER BY i.updated_at DESC
+        LIMIT :limit OFFSET :offset`,
+      paging
+    )
+    const rejected = await knex.raw<{ rows: Array<RejectedCallbacks & { total: string }> }>(
+      `SELECT provider_id, reason, sum(count)::int AS count, min(hour) AS first_hour, max(last_seen_at) AS last_seen_at,
+              count(*) OVER () AS total
+         FROM payment_callback_rejection
+        WHERE hour >= date_trunc('hour', :since::timestamptz) AND deleted_at IS NULL
+        GROUP BY provider_id, reason
+        ORDER BY max(last_seen_at) DESC
+        LIMIT :limit OFFSET :offset`,
+      { ...paging, since: page.rejectedSince.toISOString() }
+    )
+    const pageOf = <T extends { total: string }>(rows: T[]) => ({
+      count: rows.length ? Number(rows[0].total) : 0,
+      rows: rows.map(({ total: _total, ...row }) => row),
+    })
+    return {
+      on_hold: pageOf(held.rows),
+      operations: pageOf(operations.rows),
+      reconcile_issues: pageOf(issues.rows),
+      rejected_callbacks: pageOf(rejected.rows),
+    }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */

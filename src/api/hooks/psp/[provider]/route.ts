@@ -37,8 +37,11 @@ function isSafeIdentifier(value: string): boolean {
 async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "GET" | "POST"): Promise<void> {
   const logger = req.scope.resolve(ContainerRegistrationKeys.LOGGER)
   const providerId = `pp_${req.params.provider}`
-  const audit = (outcome: string, detail: string) =>
+  const audit = (outcome: string, detail: string) => {
     logger.warn(`psp callback rejected: provider=${loggable(providerId)} outcome=${outcome} ${detail}`)
+    // counted for the admin's attention page: one upsert per (provider, reason, hour), never awaited, never a 5xx
+    void req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE).countRejectedCallback({ provider_id: providerId, reason: outcome, known_provider: outcome !== "unknown_provider" }).catch(() => undefined)
+  }
 
   let connector: Connector
   try {
