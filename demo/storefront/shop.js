@@ -24,6 +24,8 @@ async function showProducts() {
   const psp = chosen()
   el("pay").textContent = `Pay with ${psp.name}`
   const { products } = await store("GET", `/store/products?region_id=${psp.regionId}&fields=*variants.calculated_price`)
+  // the shopper may have chosen another PSP meanwhile: an earlier answer must not show the wrong currency
+  if (chosen() !== psp) return
   el("products").innerHTML = products
     .map((product) => {
       const variant = product.variants[0]

@@ -107,7 +107,7 @@ describe("admin order page: the PSP payment ledger card", () => {
     expect(refused.data.message).toBeTruthy()
 
     await card.getByRole("button", { name: "Capture", exact: true }).click()
-    await card.getByRole("alert").filter({ hasText: refused.data.message }).waitFor()
+    await card.getByText(refused.data.message, { exact: true }).waitFor()
     await expectText(amount(card, "Captured"), "1644.00 SEK") // 649 + 995: nothing more was captured
   })
 })

@@ -26,7 +26,7 @@ describe("demo storefront checkout", () => {
       browserTest(`${psp.name}: a held payment places the order, waiting for the PSP`, async (page) => {
         const outcome = await checkout(page, psp, "hold")
         expect(outcome.displayId).not.toBeNull()
-        expect(outcome.text).toContain(`${psp.name} is still confirming your payment`)
+        expect(outcome.text).toContain(psp.heldIsAuthorized ? `${psp.name} approved your payment` : `${psp.name} is still confirming your payment`)
       })
     })
   }

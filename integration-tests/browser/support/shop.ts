@@ -5,10 +5,12 @@ import { harness } from "./harness"
 
 /** The PSPs the demo storefront offers, as its "Pay with" list names them (demo/seed.ts regions). */
 export const DEMO_PSPS = [
-  { name: "Resurs Bank", option: "Resurs Bank (SEK)", currency: "SEK" },
-  { name: "Nemuru", option: "Nemuru (EUR)", currency: "EUR" },
-  { name: "Digital River", option: "Digital River (EUR)", currency: "EUR" },
-  { name: "CM.com", option: "CM.com (EUR)", currency: "EUR" },
+  { name: "Resurs Bank", option: "Resurs Bank (SEK)", currency: "SEK", declinedStaysOnPage: false, heldIsAuthorized: false },
+  { name: "Nemuru", option: "Nemuru (EUR)", currency: "EUR", declinedStaysOnPage: false, heldIsAuthorized: false },
+  // Digital River's Drop-in keeps a declined shopper on its page to try another card
+  { name: "Digital River", option: "Digital River (EUR)", currency: "EUR", declinedStaysOnPage: true, heldIsAuthorized: false },
+  // CM.com's hold is a payment authorized but not yet `considered_safe`: paid, the order waits to ship
+  { name: "CM.com", option: "CM.com (EUR)", currency: "EUR", declinedStaysOnPage: false, heldIsAuthorized: true },
 ] as const
 
 export type DemoPsp = (typeof DEMO_PSPS)[number]
@@ -34,6 +36,11 @@ export async function checkout(page: Page, psp: DemoPsp, decision: Decision, qua
 
   // the PSP's hosted page (the sandbox): the order as the PSP holds it, and the decision buttons
   await page.getByTestId(decision).click()
+  if (decision === "decline" && psp.declinedStaysOnPage) {
+    // declined, the shopper gives up and goes back to the shop
+    await expectText(page.getByTestId("status"), /declined/)
+    await page.getByTestId("abandon").click()
+  }
 
   // back on the storefront, which completes the cart and asks the store for the outcome
   const result = page.getByRole("status").filter({ has: page.locator("h2") })
