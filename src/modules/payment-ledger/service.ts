@@ -104,7 +104,8 @@ export interface AttentionInstrument {
   psp_status: string | null
   psp_state: string | null
   reconcile_issue: string | null
-  updated_at: Date
+  /** ISO time (the page comes back as JSON) */
+  updated_at: string
 }
 
 export interface AttentionOperation {
@@ -117,8 +118,8 @@ export interface AttentionOperation {
   attempts: number
   error: OperationError | null
   psp_operation_ids: string[] | null
-  created_at: Date
-  updated_at: Date
+  created_at: string
+  updated_at: string
   provider_id: string
   psp_reference: string | null
   currency_code: string
@@ -128,8 +129,8 @@ export interface RejectedCallbacks {
   provider_id: string
   reason: string
   count: number
-  first_hour: Date
-  last_seen_at: Date
+  first_hour: string
+  last_seen_at: string
 }
 
 /** One page of each category, and how many there are in all. */
@@ -823,14 +824,24 @@ export default class PaymentLedgerModuleService extends MedusaService({
    */
   @InjectManager()
   async listPaymentAttention(
-    page: { limit: number; offset: number; rejectedSince: Date },
+    pageArgs: { limit: number; offset: number; rejectedSince: Date },
     @MedusaContext() sharedContext: Context = {}
   ): Promise<PaymentAttention> {
     const knex = connection(sharedContext)
     const instrumentFields = `i.id, i.provider_id, i.psp_reference, i.payment_id, i.currency_code, i.amount, i.authorized_amount,
-      i.psp_status, i.psp_state, i.reconcile_issue, i.updated_at, count(*) OVER () AS total`
-    const paging = { limit: page.limit, offset: page.offset }
-    const held = await knex.raw<{ rows: Array<AttentionInstrument & { hold_reason: HoldReason; total: string }> }>(
+      i.psp_status, i.psp_state, i.reconcile_issue, i.updated_at`
+    /** One statement per category: the total count, and the page newest first (the count holds for a page past the end too). */
+    const page = async <T>(matching: string, newestFirst: string, bindings: Record<string, unknown> = {}): Promise<{ count: number; rows: T[] }> => {
+      const { rows } = await knex.raw<{ rows: { count: number; rows: T[] }[] }>(
+        `WITH matched AS (${matching})
+         SELECT (SELECT count(*) FROM matched)::int AS count,
+                COALESCE((SELECT json_agg(p ORDER BY p.${newestFirst} DESC)
+                            FROM (SELECT * FROM matched ORDER BY ${newestFirst} DESC LIMIT :limit OFFSET :offset) p), '[]'::json) AS rows`,
+        { ...bindings, limit: pageArgs.limit, offset: pageArgs.offset }
+      )
+      return rows[0]
+    }
+    const onHold = await page<AttentionInstrument & { hold_reason: HoldReason }>(
       `SELECT ${instrumentFields},
               CASE WHEN i.psp_state = 'held' THEN 'psp_on_hold'
                    WHEN i.metadata->>'safe_to_ship' = 'false' THEN 'not_safe_to_ship'
@@ -840,49 +851,32 @@ export default class PaymentLedgerModuleService extends MedusaService({
           AND (i.psp_state = 'held'
                OR (i.psp_state IN ('authorized', 'captured')
                    AND (i.metadata->>'safe_to_ship' = 'false'
-                        OR (i.authorized_amount::numeric > 0 AND i.authorized_amount::numeric < i.amount::numeric))))
-        ORDER BY i.updated_at DESC
-        LIMIT :limit OFFSET :offset`,
-      paging
+                        OR (i.authorized_amount::numeric > 0 AND i.authorized_amount::numeric < i.amount::numeric))))`,
+      "updated_at"
     )
-    const operations = await knex.raw<{ rows: Array<AttentionOperation & { total: string }> }>(
+    const operations = await page<AttentionOperation>(
       `SELECT o.id, o.instrument_id, o.kind, o.idempotency_key, o.status, o.amount, o.attempts, o.error, o.psp_operation_ids,
-              o.created_at, o.updated_at, i.provider_id, i.psp_reference, i.currency_code, count(*) OVER () AS total
+              o.created_at, o.updated_at, i.provider_id, i.psp_reference, i.currency_code
          FROM payment_operation o
          JOIN payment_instrument i ON i.id = o.instrument_id
-        WHERE o.status IN ('unknown', 'lapsed') AND o.deleted_at IS NULL
-        ORDER BY o.updated_at DESC
-        LIMIT :limit OFFSET :offset`,
-      paging
+        WHERE o.status IN ('unknown', 'lapsed') AND o.deleted_at IS NULL`,
+      "updated_at"
     )
-    const issues = await knex.raw<{ rows: Array<AttentionInstrument & { total: string }> }>(
+    const reconcileIssues = await page<AttentionInstrument>(
       `SELECT ${instrumentFields}
          FROM payment_instrument i
-        WHERE i.deleted_at IS NULL AND i.reconcile_issue IS NOT NULL
-        ORDER BY i.updated_at DESC
-        LIMIT :limit OFFSET :offset`,
-      paging
+        WHERE i.deleted_at IS NULL AND i.reconcile_issue IS NOT NULL`,
+      "updated_at"
     )
-    const rejected = await knex.raw<{ rows: Array<RejectedCallbacks & { total: string }> }>(
-      `SELECT provider_id, reason, sum(count)::int AS count, min(hour) AS first_hour, max(last_seen_at) AS last_seen_at,
-              count(*) OVER () AS total
+    const rejectedCallbacks = await page<RejectedCallbacks>(
+      `SELECT provider_id, reason, sum(count)::int AS count, min(hour) AS first_hour, max(last_seen_at) AS last_seen_at
          FROM payment_callback_rejection
         WHERE hour >= date_trunc('hour', :since::timestamptz) AND deleted_at IS NULL
-        GROUP BY provider_id, reason
-        ORDER BY max(last_seen_at) DESC
-        LIMIT :limit OFFSET :offset`,
-      { ...paging, since: page.rejectedSince.toISOString() }
+        GROUP BY provider_id, reason`,
+      "last_seen_at",
+      { since: pageArgs.rejectedSince.toISOString() }
     )
-    const pageOf = <T extends { total: string }>(rows: T[]) => ({
-      count: rows.length ? Number(rows[0].total) : 0,
-      rows: rows.map(({ total: _total, ...row }) => row),
-    })
-    return {
-      on_hold: pageOf(held.rows),
-      operations: pageOf(operations.rows),
-      reconcile_issues: pageOf(issues.rows),
-      rejected_callbacks: pageOf(rejected.rows),
-    }
+    return { on_hold: onHold, operations, reconcile_issues: reconcileIssues, rejected_callbacks: rejectedCallbacks }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */
