@@ -15,6 +15,13 @@ const levels = {
     globalSetup: "<rootDir>/integration-tests/database-setup.ts",
     globalTeardown: "<rootDir>/integration-tests/database-teardown.ts",
   },
+  browser: {
+    // Chromium (playwright-core) against one demo store booted for the whole level
+    testMatch: ["<rootDir>/integration-tests/browser/**/*.spec.ts"],
+    globalSetup: "<rootDir>/integration-tests/browser/global-setup.ts",
+    globalTeardown: "<rootDir>/integration-tests/browser/global-teardown.ts",
+    testTimeout: 240_000,
+  },
   "integration:http": {
     testMatch: ["<rootDir>/integration-tests/http/**/*.spec.ts"],
     globalSetup: "<rootDir>/integration-tests/database-setup.ts",

@@ -19,10 +19,11 @@ function databaseUrlFromEnv(): string {
   return `postgres://${encodeURIComponent(user)}${password}@${host}:${port}/${name}`
 }
 
-const localUrls = "http://localhost:8000,http://localhost:9000,http://localhost:7001"
-
 const backendUrl = process.env.MEDUSA_BACKEND_URL || `http://localhost:${process.env.PORT || 9000}`
 const storefrontUrl = process.env.STOREFRONT_URL || backendUrl
+
+// the demo's storefront and dashboard on whatever ports they were given (the browser tests pick free ones)
+const localUrls = [...new Set(["http://localhost:8000", "http://localhost:9000", "http://localhost:7001", backendUrl, storefrontUrl])].join(",")
 
 /**
  * The plugin's payment providers. With PSP_SANDBOX_URL (set by `npm run demo` and the HTTP tests)

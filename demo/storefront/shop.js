@@ -20,10 +20,17 @@ const store = async (method, path, body) => {
 const el = (id) => document.getElementById(id)
 const chosen = () => psps.find((psp) => psp.providerId === el("psp").value) ?? psps[0]
 
+let productLoads = 0
+
 async function showProducts() {
   const psp = chosen()
+  const load = ++productLoads
+  el("products").setAttribute("aria-busy", "true")
   el("pay").textContent = `Pay with ${psp.name}`
   const { products } = await store("GET", `/store/products?region_id=${psp.regionId}&fields=*variants.calculated_price`)
+  // only the latest load renders: an earlier answer must not show another currency or reset the quantities
+  if (load !== productLoads) return
+  el("products").setAttribute("aria-busy", "false")
   el("products").innerHTML = products
     .map((product) => {
       const variant = product.variants[0]

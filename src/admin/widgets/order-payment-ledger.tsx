@@ -21,7 +21,7 @@ const OrderPaymentLedgerWidget = ({ data: order }: DetailWidgetProps<AdminOrder>
     return null
   }
   return (
-    <Container className="divide-y p-0">
+    <Container className="divide-y p-0" role="region" aria-label="PSP payment ledger">
       <div className="flex items-center justify-between gap-x-2 px-6 py-4">
         <Heading level="h2">PSP payment ledger</Heading>
         {order.status === "canceled" && storePayment?.state !== "failed" ? (

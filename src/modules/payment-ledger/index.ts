@@ -17,8 +17,13 @@ export default Module(PAYMENT_LEDGER_MODULE, {
 })
 
 export { PaymentLedgerModuleService }
-export { RECORDING, RECORDING_STALE_AFTER_SECONDS } from "./service"
+export { RECORDING, RECORDING_STALE_AFTER_SECONDS, UNKNOWN_CALLBACK_PROVIDER } from "./service"
 export type {
+  AttentionInstrument,
+  AttentionOperation,
+  HoldReason,
+  PaymentAttention,
+  RejectedCallbacks,
   BeginOperationInput,
   InstrumentWithHistory,
   OpenInstrumentInput,

@@ -25,6 +25,7 @@ import {
 import type { MinorUnits } from "../../lifecycle/money"
 import { parseLifecyclePolicy, type LifecyclePolicy } from "../../lifecycle/policy"
 import { PaymentCallback } from "./models/payment-callback"
+import { PaymentCallbackRejection } from "./models/payment-callback-rejection"
 import { PaymentInstrument } from "./models/payment-instrument"
 import { PaymentOperation } from "./models/payment-operation"
 import { PaymentSyncRequest } from "./models/payment-sync-request"
@@ -89,6 +90,62 @@ export interface RecordCallbackInput {
   received_at?: Date
 }
 
+/** Why an order is on hold, as the instrument says: the PSP holds it, it is not safe to ship yet, or only part of it is authorized. */
+export type HoldReason = "psp_on_hold" | "not_safe_to_ship" | "partly_paid"
+
+export interface AttentionInstrument {
+  id: string
+  provider_id: string
+  psp_reference: string | null
+  payment_id: string | null
+  currency_code: string
+  amount: string
+  authorized_amount: string
+  psp_status: string | null
+  psp_state: string | null
+  reconcile_issue: string | null
+  /** ISO time (the page comes back as JSON) */
+  updated_at: string
+}
+
+export interface AttentionOperation {
+  id: string
+  instrument_id: string
+  kind: string
+  idempotency_key: string
+  status: "unknown" | "lapsed"
+  amount: string
+  attempts: number
+  error: OperationError | null
+  psp_operation_ids: string[] | null
+  created_at: string
+  updated_at: string
+  provider_id: string
+  psp_reference: string | null
+  currency_code: string
+}
+
+export interface RejectedCallbacks {
+  provider_id: string
+  reason: string
+  count: number
+  first_hour: string
+  last_seen_at: string
+}
+
+/** One page of each category, and how many there are in all. */
+export interface PaymentAttention {
+  on_hold: { count: number; rows: Array<AttentionInstrument & { hold_reason: HoldReason }> }
+  operations: { count: number; rows: AttentionOperation[] }
+  reconcile_issues: { count: number; rows: AttentionInstrument[] }
+  rejected_callbacks: { count: number; rows: RejectedCallbacks[] }
+}
+
+/** What a rejection is counted under: known reasons only, so that no request can add rows of its own choosing. */
+const REJECTION_REASON = /^[a-z0-9_]{1,40}$/
+/** A provider nobody registered is counted as this one (its name comes from the URL: anyone picks it). */
+export const UNKNOWN_CALLBACK_PROVIDER = "unknown"
+
 export interface InstrumentWithHistory {
   instrument: PaymentInstrumentRecord
   operations: PaymentOperationRecord[]
@@ -122,6 +179,7 @@ export default class PaymentLedgerModuleService extends MedusaService({
   PaymentOperation,
   PaymentCallback,
   PaymentSyncRequest,
+  PaymentCallbackRejection,
 }) {
   private readonly policy: LifecyclePolicy
 
@@ -739,6 +797,86 @@ export default class PaymentLedgerModuleService extends MedusaService({
       .modify(dueForPolling, olderThan, pollForHours)
     const syncs = [...new Set([...requested, ...unprocessed, ...undecided, ...unsafe].map((row: { instrument_id: string }) => row.instrument_id))]
     return { operations, unrecorded, unverified, syncs }
+  }
+
+  /**
+   * Counts one rejected callback under (provider, reason, this hour): one indexed upsert, never a
+   * read of the PSP, so a forged flood costs little and adds at most one row per reason and hour.
+   */
+  @InjectManager()
+  async countRejectedCallback(input: { provider_id: string; reason: string; known_provider: boolean }, @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    const reason = REJECTION_REASON.test(input.reason) ? input.reason : "other"
+    const providerId = input.known_provider ? input.provider_id.slice(0, 64) : UNKNOWN_CALLBACK_PROVIDER
+    await connection(sharedContext).raw(
+      `INSERT INTO payment_callback_rejection (id, provider_id, reason, hour, count, last_seen_at)
+       VALUES (:id, :provider_id, :reason, date_trunc('hour', now()), 1, now())
+       ON CONFLICT (provider_id, reason, hour) WHERE deleted_at IS NULL
+       DO UPDATE SET count = payment_callback_rejection.count + 1, last_seen_at = now(), updated_at = now()`,
+      { id: generateEntityId(undefined, "pcbr"), provider_id: providerId, reason }
+    )
+  }
+
+  /**
+   * What needs a person across the store, one query per category, each paginated by `limit` and
+   * `offset` (newest first): instruments that hold their order (the PSP holds the payment, it is
+   * not safe to ship, or only partly authorized), operations whose outcome is unknown or that
+   * lapsed, open reconcile issues, and callbacks rejected since `rejectedSince`.
+   */
+  @InjectManager()
+  async listPaymentAttention(
+    pageArgs: { limit: number; offset: number; rejectedSince: Date },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PaymentAttention> {
+    const knex = connection(sharedContext)
+    const instrumentFields = `i.id, i.provider_id, i.psp_reference, i.payment_id, i.currency_code, i.amount, i.authorized_amount,
+      i.psp_status, i.psp_state, i.reconcile_issue, i.updated_at`
+    /** One statement per category: the total count, and the page newest first (the count holds for a page past the end too). */
+    const page = async <T>(matching: string, newestFirst: string, bindings: Record<string, unknown> = {}): Promise<{ count: number; rows: T[] }> => {
+      const { rows } = await knex.raw<{ rows: { count: number; rows: T[] }[] }>(
+        `WITH matched AS (${matching})
+         SELECT (SELECT count(*) FROM matched)::int AS count,
+                COALESCE((SELECT json_agg(p ORDER BY p.${newestFirst} DESC)
+                            FROM (SELECT * FROM matched ORDER BY ${newestFirst} DESC LIMIT :limit OFFSET :offset) p), '[]'::json) AS rows`,
+        { ...bindings, limit: pageArgs.limit, offset: pageArgs.offset }
+      )
+      return rows[0]
+    }
+    const onHold = await page<AttentionInstrument & { hold_reason: HoldReason }>(
+      `SELECT ${instrumentFields},
+              CASE WHEN i.psp_state = 'held' THEN 'psp_on_hold'
+                   WHEN i.metadata->>'safe_to_ship' = 'false' THEN 'not_safe_to_ship'
+                   ELSE 'partly_paid' END AS hold_reason
+         FROM payment_instrument i
+        WHERE i.deleted_at IS NULL AND i.closed = false AND i.psp_reference IS NOT NULL
+          AND (i.psp_state = 'held'
+               OR (i.psp_state IN ('authorized', 'captured')
+                   AND (i.metadata->>'safe_to_ship' = 'false'
+                        OR (i.authorized_amount::numeric > 0 AND i.authorized_amount::numeric < i.amount::numeric))))`,
+      "updated_at"
+    )
+    const operations = await page<AttentionOperation>(
+      `SELECT o.id, o.instrument_id, o.kind, o.idempotency_key, o.status, o.amount, o.attempts, o.error, o.psp_operation_ids,
+              o.created_at, o.updated_at, i.provider_id, i.psp_reference, i.currency_code
+         FROM payment_operation o
+         JOIN payment_instrument i ON i.id = o.instrument_id
+        WHERE o.status IN ('unknown', 'lapsed') AND o.deleted_at IS NULL`,
+      "updated_at"
+    )
+    const reconcileIssues = await page<AttentionInstrument>(
+      `SELECT ${instrumentFields}
+         FROM payment_instrument i
+        WHERE i.deleted_at IS NULL AND i.reconcile_issue IS NOT NULL`,
+      "updated_at"
+    )
+    const rejectedCallbacks = await page<RejectedCallbacks>(
+      `SELECT provider_id, reason, sum(count)::int AS count, min(hour) AS first_hour, max(last_seen_at) AS last_seen_at
+         FROM payment_callback_rejection
+        WHERE hour >= date_trunc('hour', :since::timestamptz) AND deleted_at IS NULL
+        GROUP BY provider_id, reason`,
+      "last_seen_at",
+      { since: pageArgs.rejectedSince.toISOString() }
+    )
+    return { on_hold: onHold, operations, reconcile_issues: reconcileIssues, rejected_callbacks: rejectedCallbacks }
   }
 
   /** The instrument opened for a Medusa payment session, if any. */

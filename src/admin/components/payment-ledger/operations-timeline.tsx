@@ -46,8 +46,12 @@ function OperationEntry({ operation, currency }: { operation: InstrumentOperatio
           {OPERATION[operation.status]?.explanation}
         </Text>
       )}
+      {/* the key as src/lifecycle/keys.ts builds it (kind:source:Medusa id:instrument), the one the PSP sees */}
+      <Text size="xsmall" leading="compact" className="break-all font-mono text-ui-fg-subtle" title="Idempotency key">
+        {operation.idempotency_key}
+      </Text>
       <Text size="xsmall" leading="compact" className="text-ui-fg-subtle">
-        {operation.origin ?? "no origin"} · {operation.attempts} {operation.attempts === 1 ? "attempt" : "attempts"} · {when(operation.created_at)}
+        {operation.attempts} {operation.attempts === 1 ? "attempt" : "attempts"} · {when(operation.created_at)}
       </Text>
       {operation.psp_operation_ids.length > 0 && (
         <Text size="xsmall" leading="compact" className="text-ui-fg-muted">

@@ -31,9 +31,17 @@ function isSafeIdentifier(value: string): boolean {
 async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "GET" | "POST"): Promise<void> {
   const logger = req.scope.resolve(ContainerRegistrationKeys.LOGGER)
   const providerId = `pp_${req.params.provider}`
+  // counted for the admin's attention page: one upsert per (provider, reason, hour), never awaited, never a 5xx
+  const countRejected = (category: string) =>
+    void req.scope
+      .resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
+      .countRejectedCallback({ provider_id: providerId, reason: category, known_provider: category !== "unknown_provider" })
+      .catch(() => undefined)
   // one line per outcome (lifecycle/log-lines.ts): bounded, printable, never the body or its headers
-  const audit = (http: number, reason: string, reference?: string) =>
+  const audit = (http: number, reason: string, reference?: string, category = `http_${http}`) => {
     writeLogLine(logger, callbackOutcomeLine("rejected", { provider: providerId, http, reason, reference }))
+    countRejected(category)
+  }
 
   let connector: Connector
   try {
@@ -42,14 +50,14 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     if (!(error instanceof UnknownProviderError)) {
       throw error
     }
-    audit(404, "unknown provider")
+    audit(404, "unknown provider", undefined, "unknown_provider")
     res.status(404).json({ message: "No such payment provider" })
     return
   }
 
   const rawBody: unknown = method === "GET" ? Buffer.alloc(0) : (req as { rawBody?: unknown }).rawBody
   if (!Buffer.isBuffer(rawBody)) {
-    audit(415, `unsupported content-type ${req.headers["content-type"] ?? "none"}`)
+    audit(415, `unsupported content-type ${req.headers["content-type"] ?? "none"}`, undefined, "unsupported_media_type")
     res.status(415).json({ message: "Callbacks must be JSON, form or text bodies" })
     return
   }
@@ -86,6 +94,7 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
   if (!instrument) {
     // the connector's answer where its PSP retries, or disables the endpoint, on anything but a success
     const answer = connector.acknowledgeUnknown?.(hint)
+    countRejected("unknown_payment")
     writeLogLine(logger, callbackOutcomeLine(answer ? "ignored" : "rejected", { provider: providerId, http: answer?.status ?? 404, event: hint.event, reason: "unknown payment", reference }))
     if (answer) {
       for (const [name, value] of Object.entries(answer.headers ?? {})) {
