@@ -99,10 +99,19 @@ describe("crash at every boundary: a server and a worker on Redis, killed and re
     expect(sek((await t.sandboxPayment(a.checkout.pspReference)).totals.captured)).toBe(0n)
   })
 
-  it("(b) the server is killed while the PSP call is in flight; (d) the worker dies inside a callback's sync", async () => {
+  it("(d) the worker dies inside a callback's sync; (b) the server is killed while the PSP call is in flight", async () => {
     const t = rt()
     const { server, worker } = t.processes
     await Promise.all([server.start({ [CRASH_AT_ENV]: undefined }), worker.start({ [CRASH_AT_ENV]: CRASH_POINTS.callbackSync })])
+
+    // (d): the shopper approves and never comes back; the server acknowledges the approval
+    // callback and its sync dies on the worker with the payment's lock held
+    d = await t.checkout()
+    await t.decide(d.pspReference, "approve")
+    await worker.exited()
+    crashedAt.d = Date.now()
+    expect(await t.ordersOfCart(d.cartId)).toEqual([])
+    const workerBack = worker.start({ [CRASH_AT_ENV]: undefined })
 
     // (b): the sandbox takes 8 s to answer the capture; the server is killed while it waits
     await t.control.post("/_sandbox/faults", { psp: "resurs", endpoint: "capture", latencyMs: 8000, times: 1 })
@@ -119,19 +128,10 @@ describe("crash at every boundary: a server and a worker on Redis, killed and re
     await server.kill9()
     crashedAt.b = Date.now()
     await expect(request).rejects.toThrow()
-
-    // (d): the shopper approves and never comes back; the approval callback is acknowledged by the
-    // server (restarted) and its sync dies on the worker with the payment's lock held
-    await server.start({ [CRASH_AT_ENV]: undefined })
-    d = await t.checkout()
-    await t.decide(d.pspReference, "approve")
-    await worker.exited()
-    crashedAt.d = Date.now()
-    expect(await t.ordersOfCart(d.cartId)).toEqual([])
-    // the PSP applied (b)'s capture after its caller was gone
+    // the PSP applied the capture after its caller was gone
     await eventually(async () => (sek((await t.sandboxPayment(b.checkout.pspReference)).totals.captured) > 0n ? true : undefined), 30_000, "(b) applied")
 
-    await worker.start({ [CRASH_AT_ENV]: undefined })
+    await Promise.all([workerBack, server.start({ [CRASH_AT_ENV]: undefined })])
   })
 
   it("after the restart the reconcile job repairs every case: one movement at the PSP, the ledger and Medusa agree, nothing stays locked", async () => {
