@@ -27,6 +27,12 @@ const levels = {
     globalSetup: "<rootDir>/integration-tests/database-setup.ts",
     globalTeardown: "<rootDir>/integration-tests/database-teardown.ts",
   },
+  "integration:runtime": {
+    // the production runtime: real Medusa processes (server, worker, shared) on one database and Redis
+    testMatch: ["<rootDir>/integration-tests/runtime/**/*.spec.ts"],
+    globalSetup: "<rootDir>/integration-tests/runtime/support/global-setup.ts",
+    globalTeardown: "<rootDir>/integration-tests/runtime/support/global-teardown.ts",
+  },
 }
 
 const level = levels[process.env.TEST_TYPE]

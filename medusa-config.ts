@@ -125,18 +125,65 @@ function secret(name: string, demoValue: string): string {
 function lifecycleOptionsFromEnv(): Record<string, unknown> {
   const env = process.env
   const flag = (value: string | undefined) => (value === undefined ? undefined : value === "true")
+  const seconds = (value: string | undefined) => (value === undefined ? undefined : Number(value))
   const options = {
     captureOn: env.PAYMENTS_CAPTURE_ON,
     captureShipping: env.PAYMENTS_CAPTURE_SHIPPING,
     captureOnOrderPlaced: flag(env.PAYMENTS_CAPTURE_ON_ORDER_PLACED),
     refundOnReturn: flag(env.PAYMENTS_REFUND_ON_RETURN),
+    reconcileAfterSeconds: seconds(env.PAYMENTS_RECONCILE_AFTER_SECONDS),
+    operationLeaseSeconds: seconds(env.PAYMENTS_OPERATION_LEASE_SECONDS),
   }
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
+}
+
+/**
+ * The production runtime: with REDIS_URL set, Medusa's event bus, workflow engine and locking run
+ * on Redis, so a server and one or more workers (WORKER_MODE server / worker / shared) share one
+ * database and one Redis. Without REDIS_URL, Medusa's in-process defaults (one process) are kept.
+ * REDIS_KEY_PREFIX (optional, e.g. `shop1-`) keeps several stores, or test runs, on one Redis apart.
+ */
+function productionRuntimeModules(redisUrl: string | undefined) {
+  if (!redisUrl) {
+    return []
+  }
+  const prefix = process.env.REDIS_KEY_PREFIX || ""
+  if (!/^[\w-]*$/.test(prefix)) {
+    // BullMQ refuses ":" in queue names
+    throw new Error(`REDIS_KEY_PREFIX may hold letters, digits, "_" and "-" only (got "${prefix}")`)
+  }
+  return [
+    { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl, ...(prefix ? { queueName: `${prefix}events-queue` } : {}) } },
+    {
+      resolve: "@medusajs/medusa/workflow-engine-redis",
+      options: {
+        redis: { redisUrl, ...(prefix ? { queueName: `${prefix}medusa-workflows`, jobQueueName: `${prefix}medusa-workflows-jobs` } : {}) },
+      },
+    },
+    {
+      resolve: "@medusajs/medusa/locking",
+      options: {
+        providers: [
+          { resolve: "@medusajs/medusa/locking-redis", id: "locking-redis", is_default: true, options: { redisUrl, ...(prefix ? { namespace: `${prefix}medusa_lock:` } : {}) } },
+        ],
+      },
+    },
+  ]
+}
+
+function workerModeFromEnv(): "shared" | "worker" | "server" {
+  const mode = process.env.WORKER_MODE || process.env.MEDUSA_WORKER_MODE || "shared"
+  if (mode !== "shared" && mode !== "worker" && mode !== "server") {
+    throw new Error(`WORKER_MODE must be shared, worker or server (got "${mode}")`)
+  }
+  return mode
 }
 
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: databaseUrlFromEnv(),
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    workerMode: workerModeFromEnv(),
     http: {
       storeCors: process.env.STORE_CORS || localUrls,
       adminCors: process.env.ADMIN_CORS || localUrls,
@@ -153,5 +200,6 @@ module.exports = defineConfig({
     // the plugin's options; in a shop they go on the plugin entry (see the README)
     { resolve: "./src/modules/payment-ledger", options: lifecycleOptionsFromEnv() },
     { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
+    ...productionRuntimeModules(process.env.REDIS_URL),
   ],
 })

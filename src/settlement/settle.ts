@@ -29,6 +29,7 @@ import { fromMinorUnits } from "../lifecycle/money"
 import { shipGateOf } from "../lifecycle/payment-state"
 import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
 import { logged, newLease, type OperationContext } from "./context"
+import { CRASH_POINTS, crashPoint } from "./crash-points"
 import { pspLinesOf } from "./lines"
 
 type MoneyKind = "capture" | "refund" | "cancel"
@@ -93,6 +94,7 @@ export async function sendOperation(
     ...(pspLineIdsOf(instrument) ? { lineIds: pspLineIdsOf(instrument) } : {}),
   }
   const reference = instrument.psp_reference!
+  crashPoint(CRASH_POINTS.beforePspCall)
   let outcome
   try {
     outcome =
@@ -112,6 +114,7 @@ export async function sendOperation(
     }
     return ledger.failOperation(key, { error: errorOf(error, "refused") })
   }
+  crashPoint(CRASH_POINTS.pspAnswered)
   if (outcome.payment) {
     await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state, ...shipGateOf(outcome.payment) })
   }

@@ -95,7 +95,21 @@ export async function reconcileCanceledOrder(container: MedusaContainer, orderId
 
 export type ReconcileResult = { operations_settled: number; payments_synced: number; orders_reconciled: number; issues: string[] }
 
+/**
+ * One reconcile at a time, across processes (Medusa's locking module: Redis in production): a run
+ * that outlives its minute, and a run asked for meanwhile, wait for the one in progress and then
+ * find its repairs done. Its checks and repairs of Medusa's records are not safe to interleave (two
+ * runs would both add a missing order transaction).
+ */
+const RECONCILE_LOCK = "medusa-order-payments:reconcile"
+const RECONCILE_LOCK_WAIT_SECONDS = 300
+
 export async function reconcilePayments(container: MedusaContainer, input: { olderThanSeconds?: number } = {}): Promise<ReconcileResult> {
+  const locking = container.resolve(Modules.LOCKING)
+  return locking.execute(RECONCILE_LOCK, () => reconcileOnce(container, input), { timeout: RECONCILE_LOCK_WAIT_SECONDS })
+}
+
+async function reconcileOnce(container: MedusaContainer, input: { olderThanSeconds?: number }): Promise<ReconcileResult> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const ledger = ledgerOf(container)

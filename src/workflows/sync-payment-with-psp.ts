@@ -21,6 +21,7 @@ import { operationKey } from "../lifecycle/keys"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
 import { resolveConnector } from "../providers/base/registry"
 import { OperationInFlightError, OperationPendingError, runMoneyOperation, settleInstrument } from "../settlement"
+import { CRASH_POINTS, crashPoint } from "../settlement/crash-points"
 import { attachInstrumentToOrder, orderPayments } from "./utils/order-payments"
 import { settleAndRecord } from "./utils/record-in-medusa"
 
@@ -156,6 +157,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   const context = { ledger, connector, instrument }
   const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state, ...shipGateOf(payment) })
+  crashPoint(CRASH_POINTS.callbackSync, input.source === "callback")
   if (payment.pspReference && payment.pspReference !== instrument.psp_reference) {
     // PSPs that make their payment only once the shopper finished (Digital River creates the order
     // after the Drop-in checkout): the instrument takes the PSP's own reference, which its callbacks
