@@ -36,7 +36,6 @@ export async function verifyMedusaRecords(
   const paymentModule = container.resolve(Modules.PAYMENT)
   const orderModule = container.resolve(Modules.ORDER)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const locking = container.resolve(Modules.LOCKING)
   const ids = (kind: string) => operations.filter((operation) => operation.kind === kind).map((operation) => operation.medusa_record_id!)
   const rows = new Map<string, MedusaRecord>()
   const select = { select: ["id", "payment_id", "amount", "raw_amount"] }
@@ -82,13 +81,9 @@ export async function verifyMedusaRecords(
     const link = links[0] as { order_id?: string; order?: { status?: string } | null } | undefined
     // canceled orders record their refunds on the payment only (Medusa's refund workflow refuses them)
     if (link?.order_id && !(operation.kind === "refund" && link.order?.status === "canceled")) {
-      // two reconcile runs at once (the schedule and a manual run, or two processes) must not both
-      // add the missing transaction: the check and the write happen under the record's lock
-      await locking.execute(`medusa-record:${record.id}`, async () => {
-        const transactions = await orderModule.listOrderTransactions({ reference_id: record.id }, { select: ["id"] })
-        if (transactions.length) {
-          return
-        }
+      // (reconcile runs one at a time, reconcile-payments.ts: two runs never both add it)
+      const transactions = await orderModule.listOrderTransactions({ reference_id: record.id }, { select: ["id"] })
+      if (!transactions.length) {
         const amount = record.raw_amount ?? record.amount
         await orderModule.addOrderTransactions({
           order_id: link.order_id!,
@@ -98,7 +93,7 @@ export async function verifyMedusaRecords(
           reference_id: record.id,
         })
         repaired.push(`order ${link.order_id} ${operation.kind} transaction for ${record.id}`)
-      })
+      }
     }
     verified.push(operation.id)
   }
