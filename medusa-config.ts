@@ -147,10 +147,14 @@ module.exports = defineConfig({
   admin: {
     disable: process.env.MEDUSA_DISABLE_ADMIN === "true",
   },
-  // The plugin's own module and payment providers, loaded from ./src.
-  modules: [
-    // the plugin's options; in a shop they go on the plugin entry (see the README)
-    { resolve: "./src/modules/payment-ledger", options: lifecycleOptionsFromEnv() },
-    { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
-  ],
+  // The plugin's own module and payment providers, loaded from ./src. MEDUSA_ORDER_PAYMENTS_DISABLED=true
+  // leaves them out: the same store without the plugin, which `npm run bench` compares against.
+  modules:
+    process.env.MEDUSA_ORDER_PAYMENTS_DISABLED === "true"
+      ? []
+      : [
+          // the plugin's options; in a shop they go on the plugin entry (see the README)
+          { resolve: "./src/modules/payment-ledger", options: lifecycleOptionsFromEnv() },
+          { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
+        ],
 })

@@ -30,6 +30,7 @@ import { shipGateOf } from "../lifecycle/payment-state"
 import { isOpenOperation, type OperationLease, type PaymentOperationRecord } from "../modules/payment-ledger"
 import { newLease, type OperationContext } from "./context"
 import { pspLinesOf } from "./lines"
+import { forgetRead, rememberRead } from "./recent-reads"
 
 type MoneyKind = "capture" | "refund" | "cancel"
 
@@ -93,6 +94,9 @@ export async function sendOperation(
     ...(pspLineIdsOf(instrument) ? { lineIds: pspLineIdsOf(instrument) } : {}),
   }
   const reference = instrument.psp_reference!
+  // what was read before the call is no longer the truth once it is sent
+  forgetRead(instrument.provider_id, reference)
+  const sentAt = Date.now()
   let outcome
   try {
     outcome =
@@ -113,6 +117,7 @@ export async function sendOperation(
     return ledger.failOperation(key, { error: errorOf(error, "refused") })
   }
   if (outcome.payment) {
+    rememberRead(instrument.provider_id, reference, outcome.payment, sentAt)
     await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state, ...shipGateOf(outcome.payment) })
   }
   return outcome.status === "succeeded"
@@ -323,7 +328,9 @@ async function setIssue(context: OperationContext, issue: string): Promise<void>
 
 async function readPayment(context: OperationContext): Promise<PspPayment> {
   const { connector, instrument, ledger } = context
+  const startedAt = Date.now()
   const payment = await connector.getPayment(instrument.psp_reference!, instrument.currency_code)
+  rememberRead(instrument.provider_id, instrument.psp_reference!, payment, startedAt)
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state, ...shipGateOf(payment) })
   return payment
 }
