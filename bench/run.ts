@@ -38,7 +38,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 /** payments the callbacks are spread over */
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 20)
 const OLD_INBOX_ROWS = Number(process.env.BENCH_INBOX_ROWS ?? 200_000)
-const ORDERS_PER_ROUND = Number(process.env.BENCH_ORDERS_PER_ROUND ?? 2)
+const ORDERS_PER_ROUND = Number(process.env.BENCH_ORDERS_PER_ROUND ?? 1)
 const HINT_BURST = 100
 const RUN_ID = `${Date.now().toString(36)}`
 const SANDBOX = `http://localhost:${PORTS.sandbox}`
@@ -136,7 +136,7 @@ async function complete(s: Store, cartId: string): Promise<string> {
 }
 
 async function orderItems(s: Store, orderId: string): Promise<{ id: string; quantity: number }[]> {
-  const { order } = await ok("GET", `${s.url}/admin/orders/${orderId}?fields=id,items.id,items.quantity`, undefined, admin(s))
+  const { order } = await ok("GET", `${s.url}/admin/orders/${orderId}?fields=id,*items`, undefined, admin(s))
   return order.items.map((item: { id: string; quantity: number }) => ({ id: item.id, quantity: Number(item.quantity) }))
 }
 

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto"
 import type { PspPayment } from "../connectors/types"
 
-export const RECENT_READ_MS = 2000
+export const RECENT_READ_MS = 10_000
 
 type Read = { payment: PspPayment; startedAt: number }
 
@@ -54,8 +54,48 @@ export function recentRead(providerId: string, pspReference: string, notBefore?:
   return read.payment
 }
 
+const inFlight = new Map<string, { promise: Promise<PspPayment>; startedAt: number }>()
+
+/**
+ * The payment as a read begun after `notBefore` shows it: a recent read, the read in flight, or a
+ * new read (remembered). `accept` rejects a shared read the caller cannot use (then it reads itself).
+ */
+export async function sharedRead(
+  providerId: string,
+  pspReference: string,
+  read: () => Promise<PspPayment>,
+  options: { notBefore?: number; accept?: (payment: PspPayment) => boolean } = {}
+): Promise<{ payment: PspPayment; shared: boolean }> {
+  const accept = options.accept ?? (() => true)
+  const recent = recentRead(providerId, pspReference, options.notBefore)
+  if (recent && accept(recent)) {
+    return { payment: recent, shared: true }
+  }
+  const key = keyOf(providerId, pspReference)
+  const flight = inFlight.get(key)
+  if (flight && (options.notBefore === undefined || flight.startedAt > options.notBefore)) {
+    const payment = await flight.promise.catch(() => undefined)
+    if (payment && accept(payment)) {
+      return { payment, shared: true }
+    }
+  }
+  const startedAt = Date.now()
+  const promise = read()
+  inFlight.set(key, { promise, startedAt })
+  try {
+    const payment = await promise
+    rememberRead(providerId, pspReference, payment, startedAt)
+    return { payment, shared: false }
+  } finally {
+    if (inFlight.get(key)?.promise === promise) {
+      inFlight.delete(key)
+    }
+  }
+}
+
 /** A money operation was sent: what was read before it is no longer the truth. */
 export function forgetRead(providerId: string, pspReference: string): void {
+  inFlight.delete(keyOf(providerId, pspReference))
   for (const [key, read] of reads) {
     if (key === keyOf(providerId, pspReference) || read.payment.pspReference === pspReference) {
       reads.delete(key)

@@ -28,7 +28,7 @@ import {
 } from "../modules/payment-ledger"
 import { resolveConnector } from "../providers/base/registry"
 import { OperationInFlightError, OperationPendingError, runMoneyOperation, settleInstrument } from "../settlement"
-import { paymentFingerprint, recentRead, rememberRead } from "../settlement/recent-reads"
+import { paymentFingerprint, rememberRead, sharedRead } from "../settlement/recent-reads"
 import { attachInstrumentToOrder, orderPayments } from "./utils/order-payments"
 import { settleAndRecord } from "./utils/record-in-medusa"
 
@@ -154,7 +154,8 @@ const SYNC_LOCK_TIMEOUT_SECONDS = 60
 
 /**
  * The PSP's truth for this sync: a read this process began after the hint that asked (cart
- * completion's, or the sync's own before it completed the cart) is reused; otherwise one read.
+ * completion's, or the sync's own before it completed the cart), done or in flight, is reused;
+ * otherwise one read.
  * The reconcile job always reads.
  */
 async function readForSync(
@@ -165,15 +166,32 @@ async function readForSync(
 ): Promise<PspPayment> {
   const reference = instrument.psp_reference!
   if (source === "callback" || source === "order.placed") {
-    const recent = recentRead(instrument.provider_id, reference, requestedAt)
-    if (recent) {
-      return recent
-    }
+    const fetch = () => connector.getPayment(reference, instrument.currency_code)
+    return (await sharedRead(instrument.provider_id, reference, fetch, { notBefore: requestedAt })).payment
   }
   const startedAt = Date.now()
   const payment = await connector.getPayment(reference, instrument.currency_code)
   rememberRead(instrument.provider_id, reference, payment, startedAt)
   return payment
+}
+
+/**
+ * Each hint the sync request counts (its generation) is a stored callback naming a movement that
+ * an operation of the ledger settled with the PSP's own id. A ping, a duplicate or any other hint
+ * breaks the count: then the payment is read.
+ */
+async function hintsExplainedBySettledMovements(
+  ledger: PaymentLedgerModuleService,
+  instrumentId: string,
+  operations: PaymentOperationRecord[],
+  generation: number
+): Promise<boolean> {
+  const actions = await ledger.unprocessedCallbackActions(instrumentId)
+  if (actions.length !== generation) {
+    return false
+  }
+  const settled = new Set(operations.filter((operation) => !isOpenOperation(operation)).flatMap((operation) => operation.psp_operation_ids ?? []))
+  return actions.every((action) => action !== null && settled.has(action))
 }
 
 /**
@@ -201,6 +219,13 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   const { instrument, operations } = await ledger.getInstrumentLedger(input.instrument_id)
   if (!instrument.psp_reference) {
     throw new Error(`Instrument ${instrument.id} has no PSP reference yet`)
+  }
+  if (input.source === "callback" && request && (await hintsExplainedBySettledMovements(ledger, instrument.id, operations, request.generation))) {
+    // every hint this sync answers names a movement the ledger settled from the PSP's own answer
+    // (the callback Resurs sends for our capture arrives before its answer): nothing to read
+    const again = await ledger.completeSync(instrument.id, { before: startedAt, outcome: "no_change: movement already settled", generation, fingerprint: null })
+    const state = (instrument.psp_state ?? "awaiting_shopper") as PspPayment["state"]
+    return { psp_state: state, psp_status: instrument.psp_status ?? "", store_state: storeStateFor(state, instrument.metadata?.safe_to_ship !== false), effects: [], again }
   }
   const connector = await resolveConnector(container, instrument.provider_id)
   const context = { ledger, connector, instrument }

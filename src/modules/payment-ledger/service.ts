@@ -485,7 +485,8 @@ export default class PaymentLedgerModuleService extends MedusaService({
         dedup_key: input.dedup_key,
         verified: input.verified,
         received_at: input.received_at ?? new Date(),
-        payload: JSON.stringify(input.payload),
+        // the movement it names, for the sync that checks whether every hint it answers is explained
+        payload: JSON.stringify(input.psp_action_id ? { ...input.payload, psp_action_id: input.psp_action_id } : input.payload),
         sync_id: generateEntityId(undefined, "psync"),
         source: input.source,
         psp_action_id: input.psp_action_id ?? null,
@@ -613,6 +614,17 @@ export default class PaymentLedgerModuleService extends MedusaService({
     )
     const row = rows[0]
     return row ? { generation: Number(row.generation), requestedAt: new Date(row.requested_at).getTime(), quietForMs: Number(row.quiet_ms) } : null
+  }
+
+  /** The movements (PSP action ids) the instrument's unprocessed callbacks name; null for one that names none. */
+  @InjectManager()
+  async unprocessedCallbackActions(instrumentId: string, @MedusaContext() sharedContext: Context = {}): Promise<(string | null)[]> {
+    const rows = await connection(sharedContext)("payment_callback")
+      .select(connection(sharedContext).raw("payload->>'psp_action_id' AS action_id"))
+      .where({ instrument_id: instrumentId })
+      .whereNull("processed_at")
+      .whereNull("deleted_at")
+    return rows.map((row: { action_id: string | null }) => row.action_id ?? null)
   }
 
   /**
