@@ -465,8 +465,9 @@ async function main(): Promise<void> {
     const latP = median(latency.plugin)
     const latC = median(latency.core)
     rows.push([`order lifecycle latency, ms (cart → refund; plugin: Resurs, core: pp_system_default)`, latP.toFixed(0), latC.toFixed(0), ratio(latP, latC)])
-    rows.push([`RSS after boot, MiB`, rssAfterBoot.plugin.toFixed(1), rssAfterBoot.core.toFixed(1), `+${(rssAfterBoot.plugin - rssAfterBoot.core).toFixed(1)} MiB`])
-    rows.push([`RSS after the load, MiB`, rssAfterLoad.plugin.toFixed(1), rssAfterLoad.core.toFixed(1), `+${(rssAfterLoad.plugin - rssAfterLoad.core).toFixed(1)} MiB`])
+    const difference = (plugin: number, core: number) => `${plugin >= core ? "+" : ""}${(plugin - core).toFixed(1)} MiB`
+    rows.push([`RSS after boot, MiB`, rssAfterBoot.plugin.toFixed(1), rssAfterBoot.core.toFixed(1), difference(rssAfterBoot.plugin, rssAfterBoot.core)])
+    rows.push([`RSS after the load, MiB`, rssAfterLoad.plugin.toFixed(1), rssAfterLoad.core.toFixed(1), difference(rssAfterLoad.plugin, rssAfterLoad.core)])
 
     console.log("")
     console.log(`## npm run bench — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections × ${SECONDS} s, ${PAYMENTS} payments`)
