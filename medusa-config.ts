@@ -195,11 +195,16 @@ module.exports = defineConfig({
   admin: {
     disable: process.env.MEDUSA_DISABLE_ADMIN === "true",
   },
-  // The plugin's own module and payment providers, loaded from ./src.
+  // The plugin's own module and payment providers, loaded from ./src. MEDUSA_ORDER_PAYMENTS_DISABLED=true
+  // leaves them out: the same store without the plugin, which `npm run bench` compares against.
   modules: [
-    // the plugin's options; in a shop they go on the plugin entry (see the README)
-    { resolve: "./src/modules/payment-ledger", options: lifecycleOptionsFromEnv() },
-    { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
+    ...(process.env.MEDUSA_ORDER_PAYMENTS_DISABLED === "true"
+      ? []
+      : [
+          // the plugin's options; in a shop they go on the plugin entry (see the README)
+          { resolve: "./src/modules/payment-ledger", options: lifecycleOptionsFromEnv() },
+          { resolve: "@medusajs/medusa/payment", options: { providers: paymentProviders() } },
+        ]),
     ...productionRuntimeModules(process.env.REDIS_URL),
   ],
 })

@@ -208,6 +208,12 @@ export type CallbackHint = {
   auditPayload: Record<string, unknown>
   /** true when the callback's origin was proven (signature, shared secret); false for bare hints */
   verified: boolean
+  /**
+   * the PSP's id of the money movement the callback announces (Resurs management `actionId`),
+   * where it names one: a hint about a movement already settled from the PSP's own answer to our
+   * call tells nothing new and asks for no read
+   */
+  pspActionId?: string
 }
 
 export type CallbackInput = {

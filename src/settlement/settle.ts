@@ -31,6 +31,7 @@ import { isOpenOperation, type OperationLease, type PaymentOperationRecord } fro
 import { logged, newLease, type OperationContext } from "./context"
 import { CRASH_POINTS, crashPoint } from "./crash-points"
 import { pspLinesOf } from "./lines"
+import { forgetRead, rememberRead } from "./recent-reads"
 
 type MoneyKind = "capture" | "refund" | "cancel"
 
@@ -94,6 +95,9 @@ export async function sendOperation(
     ...(pspLineIdsOf(instrument) ? { lineIds: pspLineIdsOf(instrument) } : {}),
   }
   const reference = instrument.psp_reference!
+  // what was read before the call is no longer the truth once it is sent
+  forgetRead(instrument.provider_id, reference)
+  const sentAt = Date.now()
   crashPoint(CRASH_POINTS.beforePspCall)
   let outcome
   try {
@@ -116,6 +120,7 @@ export async function sendOperation(
   }
   crashPoint(CRASH_POINTS.pspAnswered)
   if (outcome.payment) {
+    rememberRead(instrument.provider_id, reference, outcome.payment, sentAt)
     await ledger.appendPspStatus(instrument.id, { status: outcome.payment.rawStatus, source: kind, state: outcome.payment.state, ...shipGateOf(outcome.payment) })
   }
   return outcome.status === "succeeded"
@@ -329,7 +334,9 @@ async function setIssue(context: OperationContext, issue: string): Promise<void>
 
 async function readPayment(context: OperationContext): Promise<PspPayment> {
   const { connector, instrument, ledger } = context
+  const startedAt = Date.now()
   const payment = await connector.getPayment(instrument.psp_reference!, instrument.currency_code)
+  rememberRead(instrument.provider_id, instrument.psp_reference!, payment, startedAt)
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: "settle", state: payment.state, ...shipGateOf(payment) })
   return payment
 }

@@ -2,10 +2,17 @@
  * Processes the sync a callback asked for: brings its payment in line with the PSP, and once more
  * if another hint arrived meanwhile. With the Redis event bus a failure is retried; the reconcile
  * job picks up any sync still asked for.
+ *
+ * Cheap under load: a burst of hints for one payment waits until it goes quiet (QUIET_MS, at most
+ * MAX_QUIET_WAIT_MS) and is answered by one read; this process runs at most MAX_CONCURRENT_SYNCS
+ * syncs at once (Medusa's local event bus starts every subscriber at once, with no limit); and a
+ * payment already syncing in this process is not queued twice: its running loop syncs once more.
  */
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
+import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { callbackOutcomeLine, writeLogLine } from "../lifecycle/log-lines"
+import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
 import { syncPaymentWithPsp } from "../workflows/sync-payment-with-psp"
 
 export const PSP_CALLBACK_STORED_EVENT = "psp_callback.stored"
@@ -17,20 +24,82 @@ export const PSP_CALLBACK_STORED_EVENT = "psp_callback.stored"
  */
 export const MIN_SYNC_INTERVAL_MS = 1000
 
+/** A burst of hints is read once it has been quiet this long... */
+export const QUIET_MS = 100
+/** ...or after this long at most. */
+export const MAX_QUIET_WAIT_MS = 1000
+
+/** Syncs this process runs at once; the rest wait their turn (memory stays flat under a flood). */
+export const MAX_CONCURRENT_SYNCS = 4
+
+const active = new Set<string>()
+const rerun = new Set<string>()
+let running = 0
+const waiting: (() => void)[] = []
+
+async function withSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_SYNCS) {
+    await new Promise<void>((resolve) => waiting.push(resolve))
+  } else {
+    running++
+  }
+  try {
+    return await work()
+  } finally {
+    const next = waiting.shift()
+    if (next) {
+      next() // the slot passes on
+    } else {
+      running--
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits until no hint has renewed the payment's sync request for QUIET_MS (bounded). */
+async function untilQuiet(ledger: PaymentLedgerModuleService, instrumentId: string): Promise<void> {
+  const deadline = Date.now() + MAX_QUIET_WAIT_MS
+  for (;;) {
+    const request = await ledger.syncRequestState(instrumentId)
+    const remaining = request ? QUIET_MS - request.quietForMs : 0
+    if (remaining <= 0 || Date.now() >= deadline) {
+      return
+    }
+    await sleep(Math.min(remaining, deadline - Date.now()))
+  }
+}
+
+async function syncUntilSettled(container: MedusaContainer, instrumentId: string): Promise<void> {
+  const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
+  for (;;) {
+    const started = Date.now()
+    rerun.delete(instrumentId)
+    await untilQuiet(ledger, instrumentId)
+    const { again } = await withSlot(() => syncPaymentWithPsp(container, { instrument_id: instrumentId, source: "callback" }))
+    if (!again && !rerun.has(instrumentId)) {
+      return
+    }
+    await sleep(Math.max(0, MIN_SYNC_INTERVAL_MS - (Date.now() - started)))
+  }
+}
+
 export default async function processStoredPspCallback({ event, container }: SubscriberArgs<{ instrument_id: string }>): Promise<void> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const instrumentId = event.data.instrument_id
+  if (active.has(instrumentId)) {
+    // this process is syncing the payment already: it syncs once more when done
+    rerun.add(instrumentId)
+    return
+  }
+  active.add(instrumentId)
   try {
-    for (;;) {
-      const started = Date.now()
-      const { again } = await syncPaymentWithPsp(container, { instrument_id: event.data.instrument_id, source: "callback" })
-      if (!again) {
-        return
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, MIN_SYNC_INTERVAL_MS - (Date.now() - started))))
-    }
+    await syncUntilSettled(container, instrumentId)
   } catch (error) {
-    writeLogLine(logger, callbackOutcomeLine("sync_failed", { instrument: event.data.instrument_id, reason: `${(error as Error).message} (left for the reconcile job)` }))
+    writeLogLine(logger, callbackOutcomeLine("sync_failed", { instrument: instrumentId, reason: `${(error as Error).message} (left for the reconcile job)` }))
     throw error
+  } finally {
+    active.delete(instrumentId)
   }
 }
 

@@ -14,14 +14,22 @@ import {
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules, PaymentActions } from "@medusajs/framework/utils"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
-import type { PspPayment } from "../connectors/types"
+import type { Connector, PspPayment } from "../connectors/types"
 import { callbackEffects, type CallbackEffect, type MedusaPaymentSide } from "../lifecycle/callback-effects"
 import { shipGateOf, storeStateFor, type StorePaymentState } from "../lifecycle/payment-state"
 import { operationKey } from "../lifecycle/keys"
-import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../modules/payment-ledger"
+import {
+  isOpenOperation,
+  PAYMENT_LEDGER_MODULE,
+  RECORDING,
+  type PaymentInstrumentRecord,
+  type PaymentLedgerModuleService,
+  type PaymentOperationRecord,
+} from "../modules/payment-ledger"
 import { resolveConnector } from "../providers/base/registry"
 import { OperationInFlightError, OperationPendingError, runMoneyOperation, settleInstrument } from "../settlement"
 import { CRASH_POINTS, crashPoint } from "../settlement/crash-points"
+import { paymentFingerprint, rememberRead, sharedRead } from "../settlement/recent-reads"
 import { attachInstrumentToOrder, orderPayments } from "./utils/order-payments"
 import { settleAndRecord } from "./utils/record-in-medusa"
 
@@ -145,17 +153,98 @@ export async function syncPaymentWithPsp(container: MedusaContainer, input: Sync
 
 const SYNC_LOCK_TIMEOUT_SECONDS = 60
 
+/**
+ * The PSP's truth for this sync: a read this process began after the hint that asked (cart
+ * completion's, or the sync's own before it completed the cart), done or in flight, is reused;
+ * otherwise one read.
+ * The reconcile job always reads.
+ */
+async function readForSync(
+  connector: Connector,
+  instrument: PaymentInstrumentRecord,
+  source: string,
+  requestedAt: number | undefined
+): Promise<PspPayment> {
+  const reference = instrument.psp_reference!
+  if (source === "callback" || source === "order.placed") {
+    const fetch = () => connector.getPayment(reference, instrument.currency_code)
+    return (await sharedRead(instrument.provider_id, reference, fetch, { notBefore: requestedAt })).payment
+  }
+  const startedAt = Date.now()
+  const payment = await connector.getPayment(reference, instrument.currency_code)
+  rememberRead(instrument.provider_id, reference, payment, startedAt)
+  return payment
+}
+
+/**
+ * Each hint the sync request counts (its generation) is a stored callback naming a movement that
+ * an operation of the ledger settled with the PSP's own id. A ping, a duplicate or any other hint
+ * breaks the count: then the payment is read.
+ */
+async function hintsExplainedBySettledMovements(
+  ledger: PaymentLedgerModuleService,
+  instrumentId: string,
+  operations: PaymentOperationRecord[],
+  generation: number
+): Promise<boolean> {
+  const actions = await ledger.unprocessedCallbackActions(instrumentId)
+  if (actions.length !== generation) {
+    return false
+  }
+  const settled = new Set(operations.filter((operation) => !isOpenOperation(operation)).flatMap((operation) => operation.psp_operation_ids ?? []))
+  return actions.every((action) => action !== null && settled.has(action))
+}
+
+/**
+ * The read is the one the last complete sync applied (same fingerprint), and nothing waits on the
+ * instrument: no operation open, no movement left to record in Medusa.
+ */
+function isSettledAsLastApplied(instrument: PaymentInstrumentRecord, operations: PaymentOperationRecord[], fingerprint: string): boolean {
+  if ((instrument.metadata ?? {}).psp_fingerprint !== fingerprint) {
+    return false
+  }
+  return !operations.some(
+    (operation) =>
+      isOpenOperation(operation) ||
+      (operation.status === "succeeded" &&
+        (operation.kind === "capture" || operation.kind === "refund") &&
+        (!operation.medusa_record_id || operation.medusa_record_id === RECORDING))
+  )
+}
+
 async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithPspInput): Promise<SyncPaymentWithPspResult> {
   const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   const startedAt = new Date()
-  const generation = await ledger.syncRequestGeneration(input.instrument_id)
-  const { instrument } = await ledger.getInstrumentLedger(input.instrument_id)
+  const request = await ledger.syncRequestState(input.instrument_id)
+  const generation = request?.generation ?? null
+  const { instrument, operations } = await ledger.getInstrumentLedger(input.instrument_id)
   if (!instrument.psp_reference) {
     throw new Error(`Instrument ${instrument.id} has no PSP reference yet`)
   }
+  if (input.source === "callback" && request && (await hintsExplainedBySettledMovements(ledger, instrument.id, operations, request.generation))) {
+    // every hint this sync answers names a movement the ledger settled from the PSP's own answer
+    // (the callback Resurs sends for our capture arrives before its answer): nothing to read
+    const again = await ledger.completeSync(instrument.id, { before: startedAt, outcome: "no_change: movement already settled", generation, fingerprint: null })
+    const state = (instrument.psp_state ?? "awaiting_shopper") as PspPayment["state"]
+    return { psp_state: state, psp_status: instrument.psp_status ?? "", store_state: storeStateFor(state, instrument.metadata?.safe_to_ship !== false), effects: [], again }
+  }
   const connector = await resolveConnector(container, instrument.provider_id)
   const context = { ledger, connector, instrument }
-  const payment = await connector.getPayment(instrument.psp_reference, instrument.currency_code)
+  const payment = await readForSync(connector, instrument, input.source, request?.requestedAt)
+  const fingerprint = paymentFingerprint(payment)
+  if (input.source === "callback" && isSettledAsLastApplied(instrument, operations, fingerprint)) {
+    // a hint about nothing new (a duplicate, a ping, a status already applied): the read matches
+    // the one the last complete sync applied and nothing is open, so there is nothing to change
+    await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state, ...shipGateOf(payment) })
+    const again = await ledger.completeSync(instrument.id, { before: startedAt, outcome: "no_change", generation, fingerprint: null })
+    return {
+      psp_state: payment.state,
+      psp_status: payment.rawStatus,
+      store_state: storeStateFor(payment.state, payment.safeToShip ?? true),
+      effects: [],
+      again,
+    }
+  }
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state, ...shipGateOf(payment) })
   crashPoint(CRASH_POINTS.callbackSync, input.source === "callback")
   if (payment.pspReference && payment.pspReference !== instrument.psp_reference) {
@@ -214,8 +303,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
   }
 
   const outcome = !side ? "session_replaced" : applied.length ? applied.join(",") : "no_change"
-  await ledger.markCallbacksProcessed(instrument.id, startedAt, outcome)
-  const again = generation !== null ? await ledger.finishSync(instrument.id, generation) : false
+  const again = await ledger.completeSync(instrument.id, { before: startedAt, outcome, generation, fingerprint })
   return {
     psp_state: payment.state,
     psp_status: payment.rawStatus,

@@ -41,6 +41,7 @@ export function parseResursCallback(input: CallbackInput): CallbackHint {
     return {
       lookup: { pspReference: paymentId },
       dedupKey: `management:${actionId}`,
+      pspActionId: actionId,
       event: `MANAGEMENT:${action}`,
       auditPayload: { ...management.data },
       verified: false,

@@ -479,6 +479,85 @@ export default class PaymentLedgerModuleService extends MedusaService({
   }
 
   /**
+   * The acknowledgement of a verified callback, in one statement (one round trip, no transaction
+   * held open): finds the payment it names, stores the delivery once per (provider, dedup key)
+   * through the partial unique index (its cost does not grow with the inbox), and asks for one sync
+   * of the payment (coalesced: payment_sync_request). Null when no payment of this provider has
+   * that reference: nothing is stored. `syncStarted`: no sync was waiting, the caller starts one.
+   */
+  @InjectManager()
+  async acceptCallback(
+    input: {
+      provider_id: string
+      lookup: { pspReference: string } | { merchantReference: string }
+      /** null: an identity-less ping, which only asks for a sync */
+      dedup_key: string | null
+      verified: boolean
+      /** Already redacted by the caller: no secrets, no personal data. */
+      payload: Record<string, unknown>
+      source: string
+      /** the movement the callback announces (CallbackHint.pspActionId): one the ledger settled from the PSP's answer asks for no sync */
+      psp_action_id?: string | null
+      received_at?: Date
+    },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ instrument_id: string; duplicate: boolean; syncStarted: boolean } | null> {
+    const column = "pspReference" in input.lookup ? "psp_reference" : "merchant_reference"
+    const reference = "pspReference" in input.lookup ? input.lookup.pspReference : input.lookup.merchantReference
+    const { rows } = await connection(sharedContext).raw<{ rows: { instrument_id: string; stored: boolean; known: boolean; sync_started: boolean }[] }>(
+      `WITH instrument AS (
+         SELECT id, psp_reference FROM payment_instrument
+          WHERE provider_id = :provider_id AND ${column} = :reference AND deleted_at IS NULL
+          LIMIT 1
+       ), known AS (
+         SELECT 1 FROM payment_operation, instrument
+          WHERE :psp_action_id::text IS NOT NULL AND payment_operation.instrument_id = instrument.id
+            AND payment_operation.deleted_at IS NULL AND payment_operation.status IN ('succeeded', 'failed', 'lapsed')
+            AND jsonb_exists(COALESCE(payment_operation.psp_operation_ids, '[]'::jsonb), :psp_action_id::text)
+          LIMIT 1
+       ), stored AS (
+         INSERT INTO payment_callback (id, provider_id, dedup_key, psp_reference, verified, received_at, payload, instrument_id, processed_at, outcome)
+         SELECT :callback_id, :provider_id, :dedup_key, instrument.psp_reference, :verified, :received_at, :payload::jsonb, instrument.id,
+                CASE WHEN EXISTS (SELECT 1 FROM known) THEN now() END,
+                CASE WHEN EXISTS (SELECT 1 FROM known) THEN 'no_change: movement already settled' END
+           FROM instrument WHERE :dedup_key::text IS NOT NULL
+         ON CONFLICT (provider_id, dedup_key) WHERE deleted_at IS NULL DO NOTHING
+         RETURNING id
+       ), requested AS (
+         INSERT INTO payment_sync_request (id, instrument_id, requested_at, source)
+         SELECT :sync_id, instrument.id, clock_timestamp(), :source FROM instrument WHERE NOT EXISTS (SELECT 1 FROM known)
+         ON CONFLICT (instrument_id) WHERE deleted_at IS NULL
+         DO UPDATE SET requested_at = clock_timestamp(), generation = payment_sync_request.generation + 1,
+                       source = excluded.source, updated_at = now()
+         RETURNING (xmax = 0) AS inserted
+       )
+       SELECT instrument.id AS instrument_id,
+              EXISTS (SELECT 1 FROM stored) AS stored,
+              EXISTS (SELECT 1 FROM known) AS known,
+              COALESCE((SELECT inserted FROM requested), false) AS sync_started
+         FROM instrument`,
+      {
+        provider_id: input.provider_id,
+        reference,
+        callback_id: generateEntityId(undefined, "pcb"),
+        dedup_key: input.dedup_key,
+        verified: input.verified,
+        received_at: input.received_at ?? new Date(),
+        // the movement it names, for the sync that checks whether every hint it answers is explained
+        payload: JSON.stringify(input.psp_action_id ? { ...input.payload, psp_action_id: input.psp_action_id } : input.payload),
+        sync_id: generateEntityId(undefined, "psync"),
+        source: input.source,
+        psp_action_id: input.psp_action_id ?? null,
+      }
+    )
+    const row = rows[0]
+    if (!row) {
+      return null
+    }
+    return { instrument_id: row.instrument_id, duplicate: input.dedup_key !== null && !row.stored, syncStarted: Boolean(row.sync_started) }
+  }
+
+  /**
    * Stores a callback in the inbox once per `dedup_key`. A repeated key returns the stored row
    * with `duplicate: true` and changes nothing.
    */
@@ -575,6 +654,59 @@ export default class PaymentLedgerModuleService extends MedusaService({
   async syncRequestGeneration(instrumentId: string, @MedusaContext() sharedContext: Context = {}): Promise<number | null> {
     const row = await connection(sharedContext)("payment_sync_request").where({ instrument_id: instrumentId }).whereNull("deleted_at").first()
     return row ? Number(row.generation) : null
+  }
+
+  /**
+   * The sync request waiting for the instrument: its generation, when the last hint asked (epoch
+   * ms) and how long ago by the database's clock (for the quiet window before a read). Null when none waits.
+   */
+  @InjectManager()
+  async syncRequestState(
+    instrumentId: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ generation: number; requestedAt: number; quietForMs: number } | null> {
+    const { rows } = await connection(sharedContext).raw<{ rows: { generation: number; requested_at: Date; quiet_ms: number }[] }>(
+      `SELECT generation, requested_at, (extract(epoch FROM clock_timestamp() - requested_at) * 1000)::float8 AS quiet_ms
+         FROM payment_sync_request WHERE instrument_id = :id AND deleted_at IS NULL`,
+      { id: instrumentId }
+    )
+    const row = rows[0]
+    return row ? { generation: Number(row.generation), requestedAt: new Date(row.requested_at).getTime(), quietForMs: Number(row.quiet_ms) } : null
+  }
+
+  /** The movements (PSP action ids) the instrument's unprocessed callbacks name; null for one that names none. */
+  @InjectManager()
+  async unprocessedCallbackActions(instrumentId: string, @MedusaContext() sharedContext: Context = {}): Promise<(string | null)[]> {
+    const rows = await connection(sharedContext)("payment_callback")
+      .select(connection(sharedContext).raw("payload->>'psp_action_id' AS action_id"))
+      .where({ instrument_id: instrumentId })
+      .whereNull("processed_at")
+      .whereNull("deleted_at")
+    return rows.map((row: { action_id: string | null }) => row.action_id ?? null)
+  }
+
+  /**
+   * The end of a sync, in one transaction: the callbacks received before `before` are processed
+   * with `outcome`; `fingerprint` (the PSP read it applied in full, null: not in full) is kept for
+   * the next sync's quick "no change" check; the request answered at `generation` is removed unless
+   * a hint renewed it. True when one did: the caller syncs once more.
+   */
+  @InjectTransactionManager()
+  async completeSync(
+    instrumentId: string,
+    input: { before: Date; outcome: string; generation: number | null; fingerprint: string | null },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const knex = transaction(sharedContext)
+    await this.markCallbacksProcessed(instrumentId, input.before, input.outcome, sharedContext)
+    if (input.fingerprint) {
+      await knex.raw(
+        `UPDATE payment_instrument SET metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object('psp_fingerprint', :fingerprint::text)
+          WHERE id = :id AND deleted_at IS NULL AND (metadata->>'psp_fingerprint') IS DISTINCT FROM :fingerprint::text`,
+        { id: instrumentId, fingerprint: input.fingerprint }
+      )
+    }
+    return input.generation !== null ? this.finishSync(instrumentId, input.generation, sharedContext) : false
   }
 
   /**

@@ -46,6 +46,7 @@ import { LedgerError } from "../../lifecycle/ledger"
 import { toMinorUnits } from "../../lifecycle/money"
 import { sessionStatusFor } from "../../lifecycle/payment-state"
 import { newLease, runMoneyOperation, settleInstrument, type OperationContext } from "../../settlement"
+import { rememberRead, sharedRead } from "../../settlement/recent-reads"
 import { checkoutRequest, openCheckout } from "./checkout"
 import { ledgerService, pspLedger } from "./ledger-port"
 import { recordOrRunForMedusa } from "./medusa-records"
@@ -360,8 +361,19 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
 
   protected async fetchAndRecord(session: PspSessionData, source: string): Promise<PspPayment> {
     try {
-      const payment = await this.connector.getPayment(session.psp_reference, session.currency_code)
-      await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment, source)
+      // cart completion right after a sync read the payment approved (the sync that completes the
+      // cart from a callback): that read is the truth of this moment, not read again. Anything
+      // short of approved is read again: the shopper may have just finished the hosted page.
+      const fetch = () => this.connector.getPayment(session.psp_reference, session.currency_code)
+      const startedAt = Date.now()
+      const { payment, shared } =
+        source === "authorize"
+          ? await sharedRead(this.providerId, session.psp_reference, fetch, { accept: (read) => read.state === "authorized" || read.state === "captured" })
+          : { payment: await fetch(), shared: false }
+      if (!shared) {
+        rememberRead(this.providerId, session.psp_reference, payment, startedAt)
+        await pspLedger(this.providerId).recordPspStatus(session.psp_reference, payment, source)
+      }
       return payment
     } catch (error) {
       if (error instanceof PspNotFoundError && source === "authorize") {

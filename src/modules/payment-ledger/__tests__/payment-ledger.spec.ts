@@ -345,6 +345,65 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         expect(other.callback.id).not.toBe(resurs.callback.id)
       })
 
+      it("accepts a callback in one statement: stored once, duplicates reported, one sync asked for, unknown payments store nothing", async () => {
+        const instrument = await openAuthorized()
+        const accept = (dedup: string | null, extra: { psp_action_id?: string } = {}) =>
+          service.acceptCallback({
+            provider_id: "pp_resurs_resurs",
+            lookup: { pspReference: "resurs-order-1" },
+            dedup_key: dedup,
+            verified: false,
+            payload: { event: "MANAGEMENT:CAPTURE" },
+            source: "callback",
+            ...extra,
+          })
+        const burst = await Promise.all(Array.from({ length: 10 }, () => accept("management:action-1")))
+        expect(burst.filter((result) => !result!.duplicate)).toHaveLength(1)
+        // one hint opened the sync request; the others are covered by it (and counted)
+        expect(burst.filter((result) => result!.syncStarted)).toHaveLength(1)
+        expect(burst.every((result) => result!.instrument_id === instrument.id)).toBe(true)
+        expect(await service.syncRequestGeneration(instrument.id)).toBe(10)
+        expect(await service.listPaymentCallbacks({ dedup_key: "management:action-1" })).toHaveLength(1)
+        // a ping has no identity: nothing stored, the sync asked for
+        expect(await accept(null)).toEqual({ instrument_id: instrument.id, duplicate: false, syncStarted: false })
+        expect(await service.syncRequestGeneration(instrument.id)).toBe(11)
+        expect(
+          await service.acceptCallback({ provider_id: "pp_resurs_resurs", lookup: { pspReference: "unknown" }, dedup_key: "x", verified: false, payload: {}, source: "callback" })
+        ).toBeNull()
+        expect(await service.listPaymentCallbacks({ dedup_key: "x" })).toHaveLength(0)
+      })
+
+      it("a callback naming a movement the ledger settled with the PSP's id is stored processed and asks for no sync", async () => {
+        const instrument = await openAuthorized()
+        await service.beginOperation(instrument.id, { idempotency_key: "capture-1", kind: "capture", amount: 1000n }, LEASE)
+        await service.completeOperation("capture-1", { psp_operation_ids: ["action-7"] })
+        const accepted = await service.acceptCallback({
+          provider_id: "pp_resurs_resurs",
+          lookup: { pspReference: "resurs-order-1" },
+          dedup_key: "management:action-7",
+          verified: false,
+          payload: { event: "MANAGEMENT:CAPTURE" },
+          source: "callback",
+          psp_action_id: "action-7",
+        })
+        expect(accepted).toEqual({ instrument_id: instrument.id, duplicate: false, syncStarted: false })
+        expect(await service.syncRequestGeneration(instrument.id)).toBeNull()
+        const [stored] = await service.listPaymentCallbacks({ dedup_key: "management:action-7" })
+        expect(stored.processed_at).not.toBeNull()
+        // one it does not know yet asks for a sync, and the sync sees which movement it names
+        await service.acceptCallback({
+          provider_id: "pp_resurs_resurs",
+          lookup: { pspReference: "resurs-order-1" },
+          dedup_key: "management:action-8",
+          verified: false,
+          payload: { event: "MANAGEMENT:CAPTURE" },
+          source: "callback",
+          psp_action_id: "action-8",
+        })
+        expect(await service.syncRequestGeneration(instrument.id)).toBe(1)
+        expect(await service.unprocessedCallbackActions(instrument.id)).toEqual(["action-8"])
+      })
+
       it("20 concurrent inserts of one dedup key store it once", async () => {
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, index) => service.recordCallback({ ...callback, payload: { attempt: index } }))

@@ -19,7 +19,7 @@ import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { CallbackIgnoredError, CallbackRejectedError } from "../../../../connectors/errors"
 import { callbackOutcomeLine, writeLogLine } from "../../../../lifecycle/log-lines"
 import type { CallbackHint, Connector } from "../../../../connectors/types"
-import { PAYMENT_LEDGER_MODULE, type PaymentInstrumentRecord, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
+import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
 import { resolveCallbackConnector, UnknownProviderError } from "../../../../providers/base/registry"
 import { PSP_CALLBACK_STORED_EVENT } from "../../../../subscribers/psp-callback-stored"
 
@@ -89,9 +89,26 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     return
   }
 
+  // one statement: find the payment, store the delivery once, ask for one sync
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
-  const instrument = await findInstrument(ledger, providerId, hint)
-  if (!instrument) {
+  let accepted: Awaited<ReturnType<PaymentLedgerModuleService["acceptCallback"]>>
+  try {
+    accepted = await ledger.acceptCallback({
+      provider_id: providerId,
+      lookup: hint.lookup,
+      dedup_key: hint.dedupKey,
+      verified: hint.verified,
+      payload: { event: hint.event, ...hint.auditPayload },
+      source: method === "GET" ? "ping" : "callback",
+      psp_action_id: hint.pspActionId ?? null,
+    })
+  } catch (error) {
+    // not stored: ask the PSP to deliver it again later
+    writeLogLine(logger, callbackOutcomeLine("not_stored", { provider: providerId, reference, http: 503, event: hint.event, reason: (error as Error).message }))
+    res.status(503).json({ message: "Temporarily unable to accept the callback; retry later" })
+    return
+  }
+  if (!accepted) {
     // the connector's answer where its PSP retries, or disables the endpoint, on anything but a success
     const answer = connector.acknowledgeUnknown?.(hint)
     countRejected("unknown_payment")
@@ -107,45 +124,19 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     return
   }
 
-  let duplicate = false
-  let syncStarts: boolean
-  try {
-    if (hint.dedupKey !== null) {
-      const stored = await ledger.recordCallback({
-        provider_id: providerId,
-        dedup_key: hint.dedupKey,
-        verified: hint.verified,
-        payload: { event: hint.event, ...hint.auditPayload },
-        psp_reference: instrument.psp_reference,
-        instrument_id: instrument.id,
-      })
-      duplicate = stored.duplicate
-    }
-    syncStarts = await ledger.requestSync(instrument.id, method === "GET" ? "ping" : "callback")
-  } catch (error) {
-    // not stored: ask the PSP to deliver it again later
-    writeLogLine(logger, callbackOutcomeLine("not_stored", { provider: providerId, instrument, http: 503, event: hint.event, reason: (error as Error).message }))
-    res.status(503).json({ message: "Temporarily unable to accept the callback; retry later" })
-    return
-  }
-
-  const answer = connector.acknowledge(hint, duplicate)
+  const answer = connector.acknowledge(hint, accepted.duplicate)
   for (const [name, value] of Object.entries(answer.headers ?? {})) {
     res.setHeader(name, value)
   }
   res.status(answer.status).json(answer.body)
-  writeLogLine(logger, callbackOutcomeLine(duplicate ? "duplicate" : hint.dedupKey === null ? "sync_requested" : "stored", { provider: providerId, instrument, http: answer.status, event: hint.event, verified: hint.verified }))
+  writeLogLine(logger, callbackOutcomeLine(accepted.duplicate ? "duplicate" : hint.dedupKey === null ? "sync_requested" : "stored", { provider: providerId, instrument: accepted.instrument_id, reference, http: answer.status, event: hint.event, verified: hint.verified }))
 
-  if (syncStarts) {
+  // a hint while a sync is already asked for is covered by it (the sync runs once more): only the
+  // hint that opened the request starts one
+  if (accepted.syncStarted) {
     const eventBus = req.scope.resolve(Modules.EVENT_BUS)
-    await eventBus.emit({ name: PSP_CALLBACK_STORED_EVENT, data: { instrument_id: instrument.id } })
+    await eventBus.emit({ name: PSP_CALLBACK_STORED_EVENT, data: { instrument_id: accepted.instrument_id } })
   }
-}
-
-function findInstrument(ledger: PaymentLedgerModuleService, providerId: string, hint: CallbackHint): Promise<PaymentInstrumentRecord | null> {
-  return "pspReference" in hint.lookup
-    ? ledger.findInstrumentByPspReference(providerId, hint.lookup.pspReference)
-    : ledger.findInstrumentByMerchantReference(providerId, hint.lookup.merchantReference)
 }
 
 export const POST = (req: MedusaRequest, res: MedusaResponse) => handleCallback(req, res, "POST")
