@@ -113,11 +113,14 @@ medusaIntegrationTestRunner({
         )
       )
       expect(statuses.every((status) => status < 500)).toBe(true)
+      // (the sandbox may still deliver a callback about the previous test's payment: counted as unknown_payment)
+      type Row = { provider_id: string; reason: string; count: number }
+      const fromFlood = (rows: Row[]) => rows.filter((row) => row.reason === "http_400" || row.reason === "unknown_provider")
       const rows = await eventually(async () => {
-        const { rejected_callbacks } = await attention()
-        return rejected_callbacks.rows.reduce((sum: number, row: { count: number }) => sum + row.count, 0) >= 40 ? rejected_callbacks.rows : undefined
+        const flood = fromFlood((await attention()).rejected_callbacks.rows)
+        return flood.reduce((sum, row) => sum + row.count, 0) >= 40 ? flood : undefined
       }, 15_000, "every rejection counted")
-      expect(rows.map((row: { provider_id: string; reason: string }) => `${row.provider_id} ${row.reason}`).sort()).toEqual(["pp_resurs_resurs http_400", "unknown unknown_provider"])
+      expect(rows.map((row) => `${row.provider_id} ${row.reason} ${row.count}`).sort()).toEqual(["pp_resurs_resurs http_400 20", "unknown unknown_provider 20"])
     })
 
     it("validates its query and requires an admin", async () => {
