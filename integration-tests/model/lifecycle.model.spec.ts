@@ -1,0 +1,82 @@
+/**
+ * Model-based lifecycle test (fast-check `commands`): random short sequences of checkout
+ * (approve, or hold then release/reject), fulfillments, returns, cancel, admin captures and
+ * refunds (keys sometimes repeated), PSP faults (503, lost response, 429, latency), callback
+ * faults (drop, duplicate, reorder) and crashes (an operation left behind under an expired lease)
+ * run against the real Medusa app, real PostgreSQL and the Resurs sandbox. After every command the
+ * sandbox, the payment ledger and Medusa (payment, collection, order transactions) must agree with
+ * the reference model (support/model.ts); never more captured than authorized; one PSP movement
+ * per key. One order per sequence, so sequences are independent.
+ *
+ * MODEL_RUNS (default 12) sequences of at most MODEL_MAX_COMMANDS (default 8) commands;
+ * MODEL_SEED replays a run. `npm run test:model -- --runs 500` for a long run.
+ */
+import fc from "fast-check"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { usePspSandbox } from "../http/support/psp-sandbox"
+import { resursStore } from "../http/support/resurs-store"
+import { lifecycleCommands, type ModelCommand } from "./support/commands"
+import { newOrderModel } from "./support/model"
+import { startOrder, type ResursHelpers } from "./support/system"
+
+const RUNS = Number(process.env.MODEL_RUNS ?? 12)
+const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? 8)
+const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined
+// a sequence takes seconds; the budget leaves room for shrinking a failure
+const BUDGET_MS = 10 * 60 * 1000 + RUNS * 90 * 1000
+
+jest.setTimeout(BUDGET_MS + 60 * 1000)
+
+const psp = usePspSandbox()
+
+type Start = "approve" | "hold"
+
+/** Faults left over from an earlier sequence (a fault no call consumed) must not leak into the next. */
+async function clearFaults(t: ResursHelpers): Promise<void> {
+  await t.control.delete("/_sandbox/faults")
+  const { data: callbackFaults } = await t.control.get("/_sandbox/callback-faults")
+  for (const fault of callbackFaults as { id: string }[]) {
+    await t.control.delete(`/_sandbox/callback-faults/${fault.id}`)
+  }
+  await t.callbacksIdle().catch(() => undefined)
+}
+
+medusaIntegrationTestRunner({
+  inApp: true,
+  env: {},
+  testSuite: ({ api, getContainer }) => {
+    const runSequence = async (t: ResursHelpers, start: Start, commands: Iterable<ModelCommand>) => {
+      await clearFaults(t)
+      const system = await startOrder(t, getContainer(), start)
+      await fc.asyncModelRun(() => ({ model: newOrderModel(start === "approve" ? "placed" : "held"), real: system }), commands)
+    }
+
+    it(`${RUNS} random lifecycle sequences (at most ${MAX_COMMANDS} commands each) keep sandbox = ledger = Medusa = model`, async () => {
+      const t = await resursStore(api, getContainer(), psp)
+      const started = Date.now()
+      let sequences = 0
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom<Start>("approve", "approve", "approve", "hold"), lifecycleCommands(MAX_COMMANDS), async (start, commands) => {
+          const began = Date.now()
+          await runSequence(t, start, commands)
+          sequences++
+          if (process.env.MODEL_PROGRESS) {
+            process.stderr.write(`model: sequence ${sequences} (${start}; ${commands.toString()}) ${Date.now() - began} ms\n`)
+          }
+        }),
+        { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: true }
+      )
+      process.stderr.write(`model: ${sequences} sequences passed in ${Math.round((Date.now() - started) / 1000)} s\n`)
+    })
+
+    // Every shrunk failure the property found, kept as a fixed sequence (see the README).
+    const regressions: { name: string; start: Start; commands: () => ModelCommand[] }[] = []
+
+    for (const regression of regressions) {
+      it(`regression: ${regression.name}`, async () => {
+        const t = await resursStore(api, getContainer(), psp)
+        await runSequence(t, regression.start, regression.commands())
+      })
+    }
+  },
+})
