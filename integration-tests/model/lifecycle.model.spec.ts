@@ -17,7 +17,7 @@ import { usePspSandbox } from "../http/support/psp-sandbox"
 import { resursStore } from "../http/support/resurs-store"
 import { lifecycleCommands, type ModelCommand } from "./support/commands"
 import { newOrderModel } from "./support/model"
-import { startOrder, type ResursHelpers } from "./support/system"
+import { settle, startOrder, type ResursHelpers } from "./support/system"
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 12)
 const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? 8)
@@ -48,7 +48,9 @@ medusaIntegrationTestRunner({
     const runSequence = async (t: ResursHelpers, start: Start, commands: Iterable<ModelCommand>) => {
       await clearFaults(t)
       const system = await startOrder(t, getContainer(), start)
-      await fc.asyncModelRun(() => ({ model: newOrderModel(start === "approve" ? "placed" : "held"), real: system }), commands)
+      const model = newOrderModel(start === "approve" ? "placed" : "held")
+      await settle(system, model, `checkout (${start})`)
+      await fc.asyncModelRun(() => ({ model, real: system }), commands)
     }
 
     it(`${RUNS} random lifecycle sequences (at most ${MAX_COMMANDS} commands each) keep sandbox = ledger = Medusa = model`, async () => {

@@ -322,6 +322,6 @@ export function lifecycleCommands(maxCommands: number) {
       fc.tuple(wanted, fc.constantFrom("before-psp" as const, "after-psp" as const)).map(([w, when]) => new CrashDuringCapture(w, when)),
       fc.constantFrom("release" as const, "release" as const, "reject" as const).map((decision) => new DecideHeld(decision)),
     ],
-    { maxCommands }
+    { maxCommands, size: "medium" }
   )
 }
