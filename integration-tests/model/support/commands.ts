@@ -15,6 +15,7 @@ import { eventually } from "../../http/support/psp-sandbox"
 import {
   applyCancel,
   applyCapture,
+  applyFulfillment,
   applyRefund,
   capturableRoom,
   fulfillableRoom,
@@ -58,8 +59,7 @@ export class Fulfill implements ModelCommand {
     const lines = pick(model, this.wanted, fulfillableRoom)
     const answer = await system.t.fulfill(system.orderId, itemsOf(system, lines))
     expectStatus("fulfillment", answer, [200])
-    for (const { sku, quantity } of lines) model.lines[sku].fulfilled += quantity
-    applyCapture(model, lines, true)
+    applyFulfillment(model, lines)
     await settle(system, model, this.toString())
   }
   toString(): string {

@@ -95,8 +95,8 @@ export function pick(model: OrderModel, wanted: readonly number[], room: (line: 
   )
 }
 
-/** Units that may be fulfilled now: not fulfilled yet and not captured by the admin ahead of the shipment. */
-export const fulfillableRoom = (line: LineModel) => Math.min(line.ordered - line.fulfilled, line.ordered - line.captured)
+/** Units that may be fulfilled now: not fulfilled yet (some may have been captured by the admin ahead of the shipment). */
+export const fulfillableRoom = (line: LineModel) => line.ordered - line.fulfilled
 /** Units the admin may capture: not captured yet. */
 export const capturableRoom = (line: LineModel) => line.ordered - line.captured
 /** Units that may be returned: fulfilled, not returned, and still refundable. */
@@ -112,6 +112,24 @@ export function applyCapture(model: OrderModel, lines: { sku: Sku; quantity: num
     model.shippingCaptured = true
   }
   model.captureActions++
+}
+
+/**
+ * A fulfillment of `lines`: what ships must be captured, and units the admin captured ahead of the
+ * shipment count towards it (never captured twice): each line captures the shipped units not yet
+ * captured. Shipping goes with the first capture (captureShipping "first").
+ */
+export function applyFulfillment(model: OrderModel, lines: { sku: Sku; quantity: number }[]): void {
+  const capture: { sku: Sku; quantity: number }[] = []
+  for (const { sku, quantity } of lines) {
+    const line = model.lines[sku]
+    line.fulfilled += quantity
+    const owed = Math.min(quantity, line.fulfilled - line.captured)
+    if (owed > 0) capture.push({ sku, quantity: owed })
+  }
+  if (capture.length) {
+    applyCapture(model, capture, true)
+  }
 }
 
 export function applyRefund(model: OrderModel, lines: { sku: Sku; quantity: number }[]): void {
