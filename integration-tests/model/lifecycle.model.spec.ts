@@ -12,6 +12,9 @@
  * MODEL_SEED replays a run. `npm run test:model -- --runs 500` for a long run.
  */
 import fc from "fast-check"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { Modules } from "@medusajs/framework/utils"
+import { updateInventoryLevelsWorkflow } from "@medusajs/medusa/core-flows"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { usePspSandbox } from "../http/support/psp-sandbox"
 import { resursStore } from "../http/support/resurs-store"
@@ -41,6 +44,15 @@ async function clearFaults(t: ResursHelpers): Promise<void> {
   await t.callbacksIdle().catch(() => undefined)
 }
 
+/** Enough stock for any number of sequences: the demo's stock runs out after a few dozen orders. */
+async function unlimitedStock(container: MedusaContainer, locationId: string): Promise<void> {
+  const inventory = container.resolve(Modules.INVENTORY)
+  const levels = await inventory.listInventoryLevels({ location_id: locationId })
+  await updateInventoryLevelsWorkflow(container).run({
+    input: { updates: levels.map((level) => ({ id: level.id, inventory_item_id: level.inventory_item_id, location_id: locationId, stocked_quantity: 1_000_000 })) },
+  })
+}
+
 medusaIntegrationTestRunner({
   inApp: true,
   env: {},
@@ -59,6 +71,7 @@ medusaIntegrationTestRunner({
 
     it(`${RUNS} random lifecycle sequences (at most ${MAX_COMMANDS} commands each) keep sandbox = ledger = Medusa = model`, async () => {
       const t = await resursStore(api, getContainer(), psp)
+      await unlimitedStock(getContainer(), t.store.stockLocationId)
       const started = Date.now()
       let sequences = 0
       await fc.assert(
