@@ -18,7 +18,7 @@ import { updateInventoryLevelsWorkflow } from "@medusajs/medusa/core-flows"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { usePspSandbox } from "../http/support/psp-sandbox"
 import { resursStore } from "../http/support/resurs-store"
-import { AdminMove, Fulfill, lifecycleCommands, type ModelCommand } from "./support/commands"
+import { AdminMove, Fulfill, lifecycleCommands, ReceiveReturn, type ModelCommand } from "./support/commands"
 import { newOrderModel } from "./support/model"
 import { settle, startOrder, type ResursHelpers } from "./support/system"
 
@@ -103,11 +103,34 @@ medusaIntegrationTestRunner({
         commands: () => [new AdminMove("capture", [0, 0, 1], false, false), new Fulfill([0, 0, 3])],
       },
     ]
+    // Found by the long run (seed -1504795950), not fixed: after a return was received and refunded,
+    // the next return is refused ("Order … already has an existing active order change"): the
+    // refund recorded through Medusa's refundPaymentWorkflow leaves a `credit_line` order change
+    // pending. `it.failing` until it is fixed (then make it a plain regression and drop
+    // MODEL_SECOND_RETURNS from commands.ts); the property makes one return per order meanwhile.
+    const knownDefects: typeof regressions = [
+      {
+        name: "a second return of the same line after the first one was received and refunded",
+        start: "approve",
+        commands: () => [new Fulfill([0, 0, 2]), new ReceiveReturn([0, 0, 1]), new ReceiveReturn([0, 0, 1])],
+      },
+    ]
 
     for (const regression of regressions) {
       it(`regression: ${regression.name}`, async () => {
         const t = await resursStore(api, getContainer(), psp)
         await runSequence(t, regression.start, regression.commands())
+      })
+    }
+    for (const defect of knownDefects) {
+      it.failing(`known defect: ${defect.name}`, async () => {
+        process.env.MODEL_SECOND_RETURNS = "1"
+        try {
+          const t = await resursStore(api, getContainer(), psp)
+          await runSequence(t, defect.start, defect.commands())
+        } finally {
+          delete process.env.MODEL_SECOND_RETURNS
+        }
       })
     }
   },

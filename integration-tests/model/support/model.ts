@@ -34,6 +34,8 @@ export type OrderModel = {
   refundActions: number
   /** admin Idempotency-Keys used so far, per kind, in order */
   adminKeys: { capture: string[]; refund: string[] }
+  /** returns received so far */
+  returns: number
   /** a counter for fresh names (admin keys, crash keys) */
   counter: number
 }
@@ -51,6 +53,7 @@ export function newOrderModel(phase: Phase): OrderModel {
     captureActions: 0,
     refundActions: 0,
     adminKeys: { capture: [], refund: [] },
+    returns: 0,
     counter: 0,
   }
 }
