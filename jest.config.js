@@ -33,6 +33,12 @@ const levels = {
     globalSetup: "<rootDir>/integration-tests/runtime/support/global-setup.ts",
     globalTeardown: "<rootDir>/integration-tests/runtime/support/global-teardown.ts",
   },
+  "integration:model": {
+    // the model-based lifecycle test: MODEL_RUNS sequences (scripts/test-model.ts for long runs)
+    testMatch: ["<rootDir>/integration-tests/model/**/*.spec.ts"],
+    globalSetup: "<rootDir>/integration-tests/database-setup.ts",
+    globalTeardown: "<rootDir>/integration-tests/database-teardown.ts",
+  },
 }
 
 const level = levels[process.env.TEST_TYPE]

@@ -33,9 +33,30 @@ export function fulfillmentCaptureLines(input: {
   captureShipping: LifecyclePolicy["captureShipping"]
   /** every item fulfilled so far, this fulfillment included (used while a credit line is open) */
   fulfilled?: ItemQuantity[]
+  /**
+   * A fulfillment's capture: units already captured beyond what earlier shipments took (an admin
+   * capture ahead of the shipment) count towards this one, so each line captures only the shipped
+   * units not captured yet. Needs `fulfilled`; off for the admin's and the whole order's captures.
+   */
+  owedByShipments?: boolean
 }): LineQuantity[] {
-  const products = productLinesFor(input.checkoutLines, input.items)
+  const products = owedByShipments(input, productLinesFor(input.checkoutLines, input.items))
   return withCredit(input, withShipping(input, products))
+}
+
+/** Per line: at most the units fulfilled so far less the units captured or in flight. */
+function owedByShipments(input: Parameters<typeof fulfillmentCaptureLines>[0], products: LineQuantity[]): LineQuantity[] {
+  if (!input.owedByShipments || !input.fulfilled) {
+    return products
+  }
+  const taken = new Map(lineAvailabilities(input.ledger, "capture").map((entry) => [entry.line.id, entry.taken]))
+  const shipped = new Map(productLinesFor(input.checkoutLines, input.fulfilled).map((line) => [line.id, line.quantity]))
+  return products
+    .map((line) => {
+      const fulfilled = shipped.get(line.id)
+      return fulfilled === undefined ? line : { id: line.id, quantity: Math.min(line.quantity, fulfilled - (taken.get(line.id) ?? 0)) }
+    })
+    .filter((line) => line.quantity > 0)
 }
 
 function withShipping(input: Parameters<typeof fulfillmentCaptureLines>[0], products: LineQuantity[]): LineQuantity[] {

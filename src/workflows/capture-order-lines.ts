@@ -62,7 +62,7 @@ export async function captureOrderLines(container: MedusaContainer, input: Captu
     if (ledger.authorized === 0n) {
       return [] // not authorized (yet): nothing can be captured
     }
-    const lines = fulfillmentCaptureLines({ checkoutLines, ledger, items, captureShipping, fulfilled })
+    const lines = fulfillmentCaptureLines({ checkoutLines, ledger, items, captureShipping, fulfilled, owedByShipments: input.source === "fulfillment" })
     if (input.include_shipping !== false) {
       return lines
     }

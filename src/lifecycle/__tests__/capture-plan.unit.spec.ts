@@ -50,6 +50,36 @@ describe("fulfillmentCaptureLines", () => {
   })
 })
 
+describe("fulfillmentCaptureLines for a shipment (owedByShipments)", () => {
+  // the admin captured one A ahead of any shipment
+  const ahead = applyOperation(ledger, { key: "admin", kind: "capture", lines: [{ id: "A", quantity: 1 }] }).ledger
+  const plan = (book: typeof ledger, items: { order_item_id: string; quantity: number }[], fulfilled: { order_item_id: string; quantity: number }[]) =>
+    fulfillmentCaptureLines({ checkoutLines, ledger: book, items, fulfilled, captureShipping: "first", owedByShipments: true })
+
+  it("a unit captured ahead counts towards its shipment: shipping it captures nothing more for that line", () => {
+    expect(plan(ahead, [{ order_item_id: "item_a", quantity: 1 }, { order_item_id: "item_b", quantity: 1 }], [{ order_item_id: "item_a", quantity: 1 }, { order_item_id: "item_b", quantity: 1 }])).toEqual([
+      { id: "B", quantity: 1 },
+      { id: "shipping", quantity: 1 },
+    ])
+  })
+
+  it("shipping more units than are left to capture captures the rest", () => {
+    expect(plan(ahead, [{ order_item_id: "item_a", quantity: 2 }], [{ order_item_id: "item_a", quantity: 2 }])).toEqual([
+      { id: "A", quantity: 1 },
+      { id: "shipping", quantity: 1 },
+    ])
+  })
+
+  it("without captures ahead it is the plain fulfillment capture", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1 }), (a, b) => {
+        const items = [{ order_item_id: "item_a", quantity: a }, ...(b ? [{ order_item_id: "item_b", quantity: b }] : [])]
+        expect(plan(ledger, items, items)).toEqual(fulfillmentCaptureLines({ checkoutLines, ledger, items, captureShipping: "first" }))
+      })
+    )
+  })
+})
+
 describe("returnRefundLines", () => {
   it("refunds the returned items only, never shipping", () => {
     expect(returnRefundLines(checkoutLines, [{ order_item_id: "item_b", quantity: 1 }])).toEqual([{ id: "B", quantity: 1 }])
