@@ -115,6 +115,15 @@ medusaIntegrationTestRunner({
         start: "approve",
         commands: () => [new Fulfill([0, 0, 2]), new ReceiveReturn([0, 0, 1]), new ReceiveReturn([0, 0, 1])],
       },
+      {
+        // found by the CI run of 2026-11-30 (seed -351444659), not fixed, timing-dependent: after a
+        // return was received and refunded, Medusa canceled the payment (operation
+        // cancel:medusa, the rest of the authorization released at Resurs), so the next shipment
+        // could not be captured ("the instrument is closed")
+        name: "a shipment after a received and refunded return is still captured",
+        start: "approve",
+        commands: () => [new Fulfill([0, 1, 0]), new ReceiveReturn([0, 1, 0]), new Fulfill([0, 0, 1])],
+      },
     ]
 
     for (const regression of regressions) {
