@@ -73,10 +73,18 @@ async function showOutcome() {
   const name = psps.find((psp) => psp.providerId === params.get("psp"))?.name ?? "Your payment provider"
   const result = await store("POST", `/store/carts/${cartId}/complete`)
   if (result.type === "order") {
-    const { order } = await store("GET", `/store/orders/${result.order.id}?fields=id,display_id,payment_status`)
+    // an asynchronous PSP (Nemuru's lender) may confirm a moment after the order is placed: the
+    // store shows it once the callback is applied, so look again for a few seconds before saying so
+    el("result").innerHTML = `<p>Confirming your payment…</p>`
+    let order
+    for (let attempt = 0; attempt < 8; attempt++) {
+      ;({ order } = await store("GET", `/store/orders/${result.order.id}?fields=id,display_id,payment_status`))
+      if (order.payment_status === "authorized" || order.payment_status === "captured") break
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
     el("result").innerHTML = `<h2 class="ok">Thank you! Order #${order.display_id} is placed.</h2>
       <p>${
-        order.payment_status === "authorized"
+        order.payment_status === "authorized" || order.payment_status === "captured"
           ? `${name} approved your payment; it is charged as your items ship.`
           : `<span class="hold">${name} is still confirming your payment; the order ships once it is approved.</span>`
       }</p>`
