@@ -102,46 +102,27 @@ medusaIntegrationTestRunner({
         start: "approve",
         commands: () => [new AdminMove("capture", [0, 0, 1], false, false), new Fulfill([0, 0, 3])],
       },
-    ]
-    // Found by the long run (seed -1504795950), not fixed: after a return was received and refunded,
-    // the next return is refused ("Order … already has an existing active order change"): the
-    // refund recorded through Medusa's refundPaymentWorkflow leaves a `credit_line` order change
-    // pending. It depends on timing (it failed twice alone, passed once in a full run), so it runs
-    // only with MODEL_KNOWN_DEFECTS=1; once fixed, make it a plain regression and drop
-    // MODEL_SECOND_RETURNS from commands.ts (the property makes one return per order meanwhile).
-    const knownDefects: typeof regressions = [
       {
+        // found by the long run (seed -1504795950): the second return was refused ("Order … already
+        // has an existing active order change") while Medusa's refundPaymentWorkflow was still
+        // confirming the first refund's credit line; a settled order has no open order change
         name: "a second return of the same line after the first one was received and refunded",
         start: "approve",
         commands: () => [new Fulfill([0, 0, 2]), new ReceiveReturn([0, 0, 1]), new ReceiveReturn([0, 0, 1])],
       },
       {
-        // found by the CI run of 2026-11-30 (seed -351444659), not fixed, timing-dependent: after a
-        // return was received and refunded, Medusa canceled the payment (operation
-        // cancel:medusa, the rest of the authorization released at Resurs), so the next shipment
-        // could not be captured ("the instrument is closed")
+        // found by a CI run (seed -351444659): receiving a return makes Medusa recreate the payment
+        // collection and cancel the partly captured payment; the provider released the rest of the
+        // authorization, so the next shipment could not be captured ("the instrument is closed")
         name: "a shipment after a received and refunded return is still captured",
         start: "approve",
         commands: () => [new Fulfill([0, 1, 0]), new ReceiveReturn([0, 1, 0]), new Fulfill([0, 0, 1])],
       },
     ]
-
     for (const regression of regressions) {
       it(`regression: ${regression.name}`, async () => {
         const t = await resursStore(api, getContainer(), psp)
         await runSequence(t, regression.start, regression.commands())
-      })
-    }
-    for (const defect of knownDefects) {
-      const run = process.env.MODEL_KNOWN_DEFECTS ? it : it.skip
-      run(`known defect: ${defect.name}`, async () => {
-        process.env.MODEL_SECOND_RETURNS = "1"
-        try {
-          const t = await resursStore(api, getContainer(), psp)
-          await runSequence(t, defect.start, defect.commands())
-        } finally {
-          delete process.env.MODEL_SECOND_RETURNS
-        }
       })
     }
   },

@@ -71,9 +71,6 @@ export class Fulfill implements ModelCommand {
 export class ReceiveReturn implements ModelCommand {
   constructor(readonly wanted: Wanted) {}
   check(model: Readonly<OrderModel>): boolean {
-    // one return per order until the known defect of a second one is fixed (the spec's regression
-    // "a second return of the same line…": Medusa's refund leaves a pending credit-line order change)
-    if (model.returns > 0 && !process.env.MODEL_SECOND_RETURNS) return false
     return model.phase === "placed" && pick(model as OrderModel, this.wanted, returnableRoom).length > 0
   }
   async run(model: OrderModel, system: OrderSystem): Promise<void> {

@@ -328,7 +328,16 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     return toMinorUnits((capture.raw_amount ?? capture.amount) as never, currency)
   }
 
-  /** Order canceled (or authorization rolled back): release what is still reserved. */
+  /**
+   * Order canceled (or authorization rolled back): release what is still reserved.
+   *
+   * Medusa also cancels a payment that is not fully captured when an order change (a received
+   * return, a claim, an exchange, an edit) makes it recreate the order's payment collection. The
+   * PSP's authorization still covers the order's remaining lines then, and releasing it would make
+   * the next shipment uncapturable. Medusa's order cancel only cancels payments with no capture
+   * (the plugin's reconcile releases the rest of a partly captured one), so a payment with a
+   * capture is never released here.
+   */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const parsed = pspSessionDataSchema.safeParse(input.data ?? {})
     if (!parsed.success) {
@@ -337,6 +346,13 @@ export abstract class PspProvider<TOptions extends BaseProviderOptions> extends 
     const session = parsed.data
     try {
       const context = await this.operationContext(session)
+      if (BigInt(context.instrument.captured_amount) > 0n) {
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `${this.pspDisplayName}: payment ${session.psp_reference ?? session.session_id} is partly captured, so its authorization is kept: ` +
+            "the rest is captured as the remaining lines ship, and released if the order is canceled"
+        )
+      }
       const id = String(input.context?.idempotency_key ?? session.session_id)
       const key = operationKey({ kind: "cancel", source: "medusa", id, instrumentId: context.instrument.id })
       await runMoneyOperation(context, { kind: "cancel", key, origin: `medusa:${id}` })
