@@ -133,7 +133,9 @@ function startProcess(command: string, args: string[], cwd: string, env: NodeJS.
 
 /** `medusa start` of the production build, one process (its pid is the server's). */
 export async function startStore(kind: StoreKind, env: NodeJS.ProcessEnv, port: number): Promise<RunningProcess> {
-  const running = startProcess(process.execPath, [MEDUSA_CLI, "start", "--port", String(port)], kind === "plugin" ? BUILD_DIR : CORE_DIR, env, `store-${kind}.log`)
+  // BENCH_PROFILE=true: a V8 CPU profile of each store, written to .data/bench/profile-<kind> when it stops
+  const profile = process.env.BENCH_PROFILE === "true" ? ["--cpu-prof", `--cpu-prof-dir=${path.join(LOG_DIR, `profile-${kind}`)}`] : []
+  const running = startProcess(process.execPath, [...profile, MEDUSA_CLI, "start", "--port", String(port)], kind === "plugin" ? BUILD_DIR : CORE_DIR, env, `store-${kind}.log`)
   await waitFor(`http://localhost:${port}/health`, 180_000, running)
   return running
 }

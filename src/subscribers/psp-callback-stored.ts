@@ -19,10 +19,12 @@ export const PSP_CALLBACK_STORED_EVENT = "psp_callback.stored"
 
 /**
  * Hints that keep arriving while a payment syncs (a burst, or a flood of forged ones) are answered
- * by one more sync each round, at most one per this interval: a flood costs at most one PSP read
- * per payment per second, and a real callback in the middle of it is applied within a second.
+ * by one more sync each round, the first after MIN_SYNC_INTERVAL_MS and each next one after twice
+ * as long, up to MAX_SYNC_INTERVAL_MS (Medusa core's own webhook delay): a flood costs at most one
+ * PSP read per payment every 5 s, and a real callback in the middle of it is applied within 5 s.
  */
 export const MIN_SYNC_INTERVAL_MS = 1000
+export const MAX_SYNC_INTERVAL_MS = 5000
 
 /** A burst of hints is read once it has been quiet this long... */
 export const QUIET_MS = 100
@@ -57,22 +59,25 @@ async function withSlot<T>(work: () => Promise<T>): Promise<T> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Waits until no hint has renewed the payment's sync request for QUIET_MS (bounded). */
+/**
+ * Waits until no hint has renewed the payment's sync request for QUIET_MS (bounded). A burst
+ * still going on is looked at again after twice as long each time, not every QUIET_MS.
+ */
 async function untilQuiet(ledger: PaymentLedgerModuleService, instrumentId: string): Promise<void> {
   const deadline = Date.now() + MAX_QUIET_WAIT_MS
-  for (;;) {
+  for (let patience = QUIET_MS; ; patience *= 2) {
     const request = await ledger.syncRequestState(instrumentId)
     const remaining = request ? QUIET_MS - request.quietForMs : 0
     if (remaining <= 0 || Date.now() >= deadline) {
       return
     }
-    await sleep(Math.min(remaining, deadline - Date.now()))
+    await sleep(Math.min(Math.max(remaining, patience), deadline - Date.now()))
   }
 }
 
 async function syncUntilSettled(container: MedusaContainer, instrumentId: string): Promise<void> {
   const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
-  for (;;) {
+  for (let interval = MIN_SYNC_INTERVAL_MS; ; interval = Math.min(interval * 2, MAX_SYNC_INTERVAL_MS)) {
     const started = Date.now()
     rerun.delete(instrumentId)
     await untilQuiet(ledger, instrumentId)
@@ -80,7 +85,7 @@ async function syncUntilSettled(container: MedusaContainer, instrumentId: string
     if (!again && !rerun.has(instrumentId)) {
       return
     }
-    await sleep(Math.max(0, MIN_SYNC_INTERVAL_MS - (Date.now() - started)))
+    await sleep(Math.max(0, interval - (Date.now() - started)))
   }
 }
 

@@ -258,12 +258,16 @@ export class CrashDuringCapture implements ModelCommand {
     )
     if (this.when === "after-psp") {
       const connector = await resolveConnector(system.container, instrument.provider_id)
-      await connector.capture(instrument.psp_reference!, {
-        key,
-        currency: instrument.currency_code,
-        amount: BigInt(operation.amount),
-        lines: pspLinesOf(instrument, operation),
-      })
+      // the answer dies with the process, whatever it was: a PSP fault left by PspFault may meet
+      // this call (503: not applied; a lost response: applied), and the reconcile must sort it out
+      await connector
+        .capture(instrument.psp_reference!, {
+          key,
+          currency: instrument.currency_code,
+          amount: BigInt(operation.amount),
+          lines: pspLinesOf(instrument, operation),
+        })
+        .catch(() => undefined)
     }
     // the process is gone: its lease runs out
     const pg = system.container.resolve(ContainerRegistrationKeys.PG_CONNECTION)

@@ -24,6 +24,7 @@ import {
 } from "../../lifecycle/ledger"
 import type { MinorUnits } from "../../lifecycle/money"
 import { parseLifecyclePolicy, type LifecyclePolicy } from "../../lifecycle/policy"
+import { groupCommit } from "./group-commit"
 import { PaymentCallback } from "./models/payment-callback"
 import { PaymentCallbackRejection } from "./models/payment-callback-rejection"
 import { PaymentInstrument } from "./models/payment-instrument"
@@ -91,6 +92,23 @@ export interface RecordCallbackInput {
 }
 
 /** Why an order is on hold, as the instrument says: the PSP holds it, it is not safe to ship yet, or only part of it is authorized. */
+/** A verified callback to acknowledge (see `acceptCallbacks`). */
+export type AcceptedCallbackInput = {
+  provider_id: string
+  lookup: { pspReference: string } | { merchantReference: string }
+  /** null: an identity-less ping, which only asks for a sync */
+  dedup_key: string | null
+  verified: boolean
+  /** Already redacted by the caller: no secrets, no personal data. */
+  payload: Record<string, unknown>
+  source: string
+  /** the movement the callback announces (CallbackHint.pspActionId): one the ledger settled from the PSP's answer asks for no sync */
+  psp_action_id?: string | null
+  received_at?: Date
+}
+
+export type AcceptedCallback = { instrument_id: string; duplicate: boolean; syncStarted: boolean }
+
 export type HoldReason = "psp_on_hold" | "not_safe_to_ship" | "partly_paid"
 
 export interface AttentionInstrument {
@@ -479,82 +497,105 @@ export default class PaymentLedgerModuleService extends MedusaService({
   }
 
   /**
-   * The acknowledgement of a verified callback, in one statement (one round trip, no transaction
-   * held open): finds the payment it names, stores the delivery once per (provider, dedup key)
-   * through the partial unique index (its cost does not grow with the inbox), and asks for one sync
-   * of the payment (coalesced: payment_sync_request). Null when no payment of this provider has
-   * that reference: nothing is stored. `syncStarted`: no sync was waiting, the caller starts one.
+   * The acknowledgement of a verified callback. Concurrent acknowledgements of this process are
+   * written together (group commit, `acceptCallbacks`): one statement and one commit for all the
+   * callbacks that arrived while the previous batch was being written, none waiting for a timer.
+   */
+  async acceptCallback(input: AcceptedCallbackInput): Promise<AcceptedCallback | null> {
+    return this.callbackAcceptance(input)
+  }
+
+  private readonly callbackAcceptance = groupCommit((inputs: AcceptedCallbackInput[]) => this.acceptCallbacks(inputs))
+
+  /**
+   * Acknowledges callbacks in one statement (one round trip, no transaction held open). For each:
+   * finds the payment it names, stores the delivery once per (provider, dedup key) through the
+   * partial unique index (its cost does not grow with the inbox), and asks for one sync of the
+   * payment (coalesced: payment_sync_request, whose generation counts the hints). Null for a
+   * callback no payment of its provider has the reference of: nothing is stored. `syncStarted`:
+   * no sync was waiting, this callback's caller starts one. Rows are written in key order, so
+   * concurrent batches (several processes) lock them in the same order.
    */
   @InjectManager()
-  async acceptCallback(
-    input: {
-      provider_id: string
-      lookup: { pspReference: string } | { merchantReference: string }
-      /** null: an identity-less ping, which only asks for a sync */
-      dedup_key: string | null
-      verified: boolean
-      /** Already redacted by the caller: no secrets, no personal data. */
-      payload: Record<string, unknown>
-      source: string
-      /** the movement the callback announces (CallbackHint.pspActionId): one the ledger settled from the PSP's answer asks for no sync */
-      psp_action_id?: string | null
-      received_at?: Date
-    },
-    @MedusaContext() sharedContext: Context = {}
-  ): Promise<{ instrument_id: string; duplicate: boolean; syncStarted: boolean } | null> {
-    const column = "pspReference" in input.lookup ? "psp_reference" : "merchant_reference"
-    const reference = "pspReference" in input.lookup ? input.lookup.pspReference : input.lookup.merchantReference
-    const { rows } = await connection(sharedContext).raw<{ rows: { instrument_id: string; stored: boolean; known: boolean; sync_started: boolean }[] }>(
-      `WITH instrument AS (
-         SELECT id, psp_reference FROM payment_instrument
-          WHERE provider_id = :provider_id AND ${column} = :reference AND deleted_at IS NULL
-          LIMIT 1
-       ), known AS (
-         SELECT 1 FROM payment_operation, instrument
-          WHERE :psp_action_id::text IS NOT NULL AND payment_operation.instrument_id = instrument.id
-            AND payment_operation.deleted_at IS NULL AND payment_operation.status IN ('succeeded', 'failed', 'lapsed')
-            AND jsonb_exists(COALESCE(payment_operation.psp_operation_ids, '[]'::jsonb), :psp_action_id::text)
-          LIMIT 1
+  async acceptCallbacks(inputs: AcceptedCallbackInput[], @MedusaContext() sharedContext: Context = {}): Promise<(AcceptedCallback | null)[]> {
+    if (!inputs.length) {
+      return []
+    }
+    const rows = inputs.map((input, n) => ({
+      n,
+      provider_id: input.provider_id,
+      by_merchant_reference: !("pspReference" in input.lookup),
+      reference: "pspReference" in input.lookup ? input.lookup.pspReference : input.lookup.merchantReference,
+      callback_id: generateEntityId(undefined, "pcb"),
+      dedup_key: input.dedup_key,
+      verified: input.verified,
+      received_at: (input.received_at ?? new Date()).toISOString(),
+      // the movement it names, for the sync that checks whether every hint it answers is explained
+      payload: input.psp_action_id ? { ...input.payload, psp_action_id: input.psp_action_id } : input.payload,
+      sync_id: generateEntityId(undefined, "psync"),
+      source: input.source,
+      psp_action_id: input.psp_action_id ?? null,
+    }))
+    const { rows: results } = await connection(sharedContext).raw<{ rows: { n: number; instrument_id: string | null; stored: boolean; sync_started: boolean }[] }>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset(:rows::jsonb) AS input(
+           n int, provider_id text, by_merchant_reference boolean, reference text, callback_id text, dedup_key text,
+           verified boolean, received_at timestamptz, payload jsonb, sync_id text, source text, psp_action_id text)
+       ), matched AS (
+         SELECT input.*, instrument.id AS instrument_id, instrument.psp_reference AS instrument_psp_reference,
+                (input.psp_action_id IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM payment_operation
+                   WHERE payment_operation.instrument_id = instrument.id AND payment_operation.deleted_at IS NULL
+                     AND payment_operation.status IN ('succeeded', 'failed', 'lapsed')
+                     AND jsonb_exists(COALESCE(payment_operation.psp_operation_ids, '[]'::jsonb), input.psp_action_id))) AS known
+           FROM input
+           JOIN LATERAL (
+             (SELECT id, psp_reference FROM payment_instrument
+               WHERE NOT input.by_merchant_reference AND provider_id = input.provider_id AND psp_reference = input.reference AND deleted_at IS NULL
+               LIMIT 1)
+             UNION ALL
+             (SELECT id, psp_reference FROM payment_instrument
+               WHERE input.by_merchant_reference AND provider_id = input.provider_id AND merchant_reference = input.reference AND deleted_at IS NULL
+               LIMIT 1)
+             LIMIT 1
+           ) instrument ON true
        ), stored AS (
          INSERT INTO payment_callback (id, provider_id, dedup_key, psp_reference, verified, received_at, payload, instrument_id, processed_at, outcome)
-         SELECT :callback_id, :provider_id, :dedup_key, instrument.psp_reference, :verified, :received_at, :payload::jsonb, instrument.id,
-                CASE WHEN EXISTS (SELECT 1 FROM known) THEN now() END,
-                CASE WHEN EXISTS (SELECT 1 FROM known) THEN 'no_change: movement already settled' END
-           FROM instrument WHERE :dedup_key::text IS NOT NULL
+         SELECT callback_id, provider_id, dedup_key, instrument_psp_reference, verified, received_at, payload, instrument_id,
+                CASE WHEN known THEN now() END, CASE WHEN known THEN 'no_change: movement already settled' END
+           FROM matched WHERE dedup_key IS NOT NULL
+          ORDER BY provider_id, dedup_key, n
          ON CONFLICT (provider_id, dedup_key) WHERE deleted_at IS NULL DO NOTHING
          RETURNING id
+       ), wanted AS (
+         SELECT instrument_id, count(*)::int AS hints, min(n) AS first_n,
+                (array_agg(sync_id ORDER BY n))[1] AS sync_id, (array_agg(source ORDER BY n DESC))[1] AS source
+           FROM matched WHERE NOT known GROUP BY instrument_id
        ), requested AS (
-         INSERT INTO payment_sync_request (id, instrument_id, requested_at, source)
-         SELECT :sync_id, instrument.id, clock_timestamp(), :source FROM instrument WHERE NOT EXISTS (SELECT 1 FROM known)
+         INSERT INTO payment_sync_request (id, instrument_id, requested_at, source, generation)
+         SELECT sync_id, instrument_id, clock_timestamp(), source, hints FROM wanted ORDER BY instrument_id
          ON CONFLICT (instrument_id) WHERE deleted_at IS NULL
-         DO UPDATE SET requested_at = clock_timestamp(), generation = payment_sync_request.generation + 1,
+         DO UPDATE SET requested_at = clock_timestamp(), generation = payment_sync_request.generation + excluded.generation,
                        source = excluded.source, updated_at = now()
-         RETURNING (xmax = 0) AS inserted
+         RETURNING instrument_id, (xmax = 0) AS inserted
        )
-       SELECT instrument.id AS instrument_id,
-              EXISTS (SELECT 1 FROM stored) AS stored,
-              EXISTS (SELECT 1 FROM known) AS known,
-              COALESCE((SELECT inserted FROM requested), false) AS sync_started
-         FROM instrument`,
-      {
-        provider_id: input.provider_id,
-        reference,
-        callback_id: generateEntityId(undefined, "pcb"),
-        dedup_key: input.dedup_key,
-        verified: input.verified,
-        received_at: input.received_at ?? new Date(),
-        // the movement it names, for the sync that checks whether every hint it answers is explained
-        payload: JSON.stringify(input.psp_action_id ? { ...input.payload, psp_action_id: input.psp_action_id } : input.payload),
-        sync_id: generateEntityId(undefined, "psync"),
-        source: input.source,
-        psp_action_id: input.psp_action_id ?? null,
-      }
+       SELECT input.n, matched.instrument_id,
+              EXISTS (SELECT 1 FROM stored WHERE stored.id = matched.callback_id) AS stored,
+              COALESCE(wanted.first_n = input.n AND (SELECT inserted FROM requested WHERE requested.instrument_id = matched.instrument_id), false) AS sync_started
+         FROM input
+         LEFT JOIN matched ON matched.n = input.n
+         LEFT JOIN wanted ON wanted.instrument_id = matched.instrument_id
+        ORDER BY input.n`,
+      { rows: JSON.stringify(rows) }
     )
-    const row = rows[0]
-    if (!row) {
-      return null
-    }
-    return { instrument_id: row.instrument_id, duplicate: input.dedup_key !== null && !row.stored, syncStarted: Boolean(row.sync_started) }
+    const byIndex = new Map(results.map((result) => [Number(result.n), result]))
+    return inputs.map((input, n) => {
+      const row = byIndex.get(n)
+      if (!row?.instrument_id) {
+        return null
+      }
+      return { instrument_id: row.instrument_id, duplicate: input.dedup_key !== null && !row.stored, syncStarted: Boolean(row.sync_started) }
+    })
   }
 
   /**

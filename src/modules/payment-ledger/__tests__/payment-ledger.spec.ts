@@ -373,6 +373,62 @@ moduleIntegrationTestRunner<PaymentLedgerModuleService>({
         expect(await service.listPaymentCallbacks({ dedup_key: "x" })).toHaveLength(0)
       })
 
+      it("acknowledges a batch in one statement as it would one by one: per payment, duplicates within the batch, settled movements, unknown payments", async () => {
+        const first = await openAuthorized("payses_1")
+        const { instrument: second } = await service.openInstrument({
+          provider_id: "pp_resurs_resurs",
+          payment_session_id: "payses_2",
+          currency_code: "EUR",
+          amount: 5500n,
+          origin: "authorized",
+          lines: twoShirts,
+          psp_reference: "resurs-order-2",
+        })
+        await service.beginOperation(second.id, { idempotency_key: "capture-9", kind: "capture", amount: 1000n }, LEASE)
+        await service.completeOperation("capture-9", { psp_operation_ids: ["action-9"] })
+        const hint = (reference: string, dedup: string | null, psp_action_id?: string) => ({
+          provider_id: "pp_resurs_resurs",
+          lookup: { pspReference: reference },
+          dedup_key: dedup,
+          verified: false,
+          payload: { event: "MANAGEMENT:CAPTURE" },
+          source: "callback",
+          psp_action_id,
+        })
+        const results = await service.acceptCallbacks([
+          hint("resurs-order-1", "management:a"),
+          hint("resurs-order-1", "management:a"),
+          hint("resurs-order-2", "management:action-9", "action-9"),
+          hint("unknown", "management:b"),
+          hint("resurs-order-1", null),
+          hint("resurs-order-2", "management:c"),
+        ])
+        expect(results).toEqual([
+          { instrument_id: first.id, duplicate: false, syncStarted: true },
+          { instrument_id: first.id, duplicate: true, syncStarted: false },
+          // a movement the ledger settled: stored processed, no sync asked for
+          { instrument_id: second.id, duplicate: false, syncStarted: false },
+          null,
+          { instrument_id: first.id, duplicate: false, syncStarted: false },
+          { instrument_id: second.id, duplicate: false, syncStarted: true },
+        ])
+        // the generation counts the hints each request stands for, as one by one
+        expect(await service.syncRequestGeneration(first.id)).toBe(3)
+        expect(await service.syncRequestGeneration(second.id)).toBe(1)
+        expect(await service.listPaymentCallbacks({ dedup_key: "management:a" })).toHaveLength(1)
+        expect(await service.listPaymentCallbacks({ dedup_key: "management:b" })).toHaveLength(0)
+        const [settled] = await service.listPaymentCallbacks({ dedup_key: "management:action-9" })
+        expect(settled.processed_at).not.toBeNull()
+        // a later batch adds to the waiting requests
+        const later = await service.acceptCallbacks([hint("resurs-order-2", "management:d"), hint("resurs-order-1", "management:a")])
+        expect(later).toEqual([
+          { instrument_id: second.id, duplicate: false, syncStarted: false },
+          { instrument_id: first.id, duplicate: true, syncStarted: false },
+        ])
+        expect(await service.syncRequestGeneration(first.id)).toBe(4)
+        expect(await service.syncRequestGeneration(second.id)).toBe(2)
+      })
+
       it("a callback naming a movement the ledger settled with the PSP's id is stored processed and asks for no sync", async () => {
         const instrument = await openAuthorized()
         await service.beginOperation(instrument.id, { idempotency_key: "capture-1", kind: "capture", amount: 1000n }, LEASE)

@@ -1,0 +1,33 @@
+/**
+ * Group commit: concurrent calls are written together. The first call runs at once; calls that
+ * arrive while a batch is being written wait and run together as the next batch, so a flood costs
+ * one statement and one commit per batch instead of per call, and a lone call waits for no timer.
+ * A batch that fails fails each of its callers (they answer "retry later"; nothing was written).
+ */
+export function groupCommit<I, O>(write: (inputs: I[]) => Promise<O[]>, maxBatch = 100): (input: I) => Promise<O> {
+  type Waiting = { input: I; resolve: (output: O) => void; reject: (error: unknown) => void }
+  const queue: Waiting[] = []
+  let writing = false
+
+  const drain = async (): Promise<void> => {
+    writing = true
+    while (queue.length) {
+      const batch = queue.splice(0, maxBatch)
+      try {
+        const outputs = await write(batch.map((waiting) => waiting.input))
+        batch.forEach((waiting, index) => waiting.resolve(outputs[index]))
+      } catch (error) {
+        batch.forEach((waiting) => waiting.reject(error))
+      }
+    }
+    writing = false
+  }
+
+  return (input: I) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ input, resolve, reject })
+      if (!writing) {
+        void drain()
+      }
+    })
+}
