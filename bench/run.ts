@@ -401,6 +401,8 @@ async function main(): Promise<void> {
       "duplicates, 200k old inbox rows": { plugin: [], core: [] },
     }
     const latency: { plugin: number[]; core: number[] } = { plugin: [], core: [] }
+    // RSS after every round: memory that levels off is bounded, memory that climbs round after round is not
+    const rssAfterRound: { plugin: number[]; core: number[] } = { plugin: [], core: [] }
     for (const phases of [["unique", "duplicates"], ["duplicates, 200k old inbox rows"]] as Phase[][]) {
       if (phases[0].includes("200k")) {
         log(`plugin: ${OLD_INBOX_ROWS} old, processed callbacks into the inbox`)
@@ -421,6 +423,9 @@ async function main(): Promise<void> {
             results[phase][s.kind].push(result)
             log(`round ${round} ${phase} ${s.kind}: ${result.rps.toFixed(1)} req/s, p99 ${result.p99} ms, ${result.errors} errors, drain ${(result.drainMs / 1000).toFixed(1)} s, CPU ${result.cpuPerCallbackMs.toFixed(2)} ms/callback`)
           }
+        }
+        for (const s of [plugin, core]) {
+          rssAfterRound[s.kind].push(rssMiB(s.process.pid))
         }
         if (!phases[0].includes("200k")) {
           for (const s of round % 2 ? [plugin, core] : [core, plugin]) {
@@ -468,6 +473,8 @@ async function main(): Promise<void> {
     const difference = (plugin: number, core: number) => `${plugin >= core ? "+" : ""}${(plugin - core).toFixed(1)} MiB`
     rows.push([`RSS after boot, MiB`, rssAfterBoot.plugin.toFixed(1), rssAfterBoot.core.toFixed(1), difference(rssAfterBoot.plugin, rssAfterBoot.core)])
     rows.push([`RSS after the load, MiB`, rssAfterLoad.plugin.toFixed(1), rssAfterLoad.core.toFixed(1), difference(rssAfterLoad.plugin, rssAfterLoad.core)])
+    const series = (values: number[]) => values.map((value) => value.toFixed(0)).join(" → ")
+    rows.push([`RSS after each callback round, MiB`, series(rssAfterRound.plugin), series(rssAfterRound.core), ""])
 
     console.log("")
     console.log(`## npm run bench — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections × ${SECONDS} s, ${PAYMENTS} payments`)

@@ -11,6 +11,7 @@
  * MODEL_RUNS (default 10) sequences of at most MODEL_MAX_COMMANDS (default 8) commands;
  * MODEL_SEED replays a run. `npm run test:model -- --runs 500` for a long run.
  */
+import { execFileSync } from "node:child_process"
 import fc from "fast-check"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { Modules } from "@medusajs/framework/utils"
@@ -24,7 +25,19 @@ import { settle, startOrder, type ResursHelpers } from "./support/system"
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 10)
 const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? 8)
-const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined
+/**
+ * MODEL_SEED replays a run. Under CI the seed comes from the commit: a CI run can be replayed
+ * exactly, and every commit still explores other sequences.
+ */
+function seedOfCommit(): number | undefined {
+  try {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    return /^[0-9a-f]{8}/.test(head) ? parseInt(head.slice(0, 8), 16) | 0 : undefined
+  } catch {
+    return undefined
+  }
+}
+const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : process.env.CI ? seedOfCommit() : undefined
 // a sequence takes seconds; the budget leaves room for shrinking a failure
 const BUDGET_MS = 10 * 60 * 1000 + RUNS * 90 * 1000
 
@@ -85,7 +98,7 @@ medusaIntegrationTestRunner({
         }),
         { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: true }
       )
-      process.stderr.write(`model: ${sequences} sequences passed in ${Math.round((Date.now() - started) / 1000)} s\n`)
+      process.stderr.write(`model: ${sequences} sequences passed in ${Math.round((Date.now() - started) / 1000)} s${SEED !== undefined ? ` (seed ${SEED})` : ""}\n`)
     })
 
     // Every shrunk failure the property found, kept as a fixed sequence (see the README).

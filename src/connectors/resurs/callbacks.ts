@@ -5,6 +5,7 @@
  */
 import { CallbackRejectedError } from "../errors"
 import type { CallbackAcknowledgement, CallbackHint, CallbackInput } from "../types"
+import type { z } from "zod"
 import { resursAuthorizationCallbackSchema, resursManagementCallbackSchema } from "./schemas"
 
 function parseJson(rawBody: Buffer): unknown {
@@ -24,6 +25,12 @@ export function parseResursCallback(input: CallbackInput): CallbackHint {
     )
   }
   const body = parseJson(input.rawBody)
+  // the shape says which kind to try first: a failed parse is the costly part of a flood of callbacks
+  const looksLikeManagement = typeof body === "object" && body !== null && "action" in body
+  const management = looksLikeManagement ? resursManagementCallbackSchema.safeParse(body) : undefined
+  if (management?.success) {
+    return managementHint(management.data)
+  }
   const authorization = resursAuthorizationCallbackSchema.safeParse(body)
   if (authorization.success) {
     const { paymentId, status } = authorization.data
@@ -35,23 +42,26 @@ export function parseResursCallback(input: CallbackInput): CallbackHint {
       verified: false,
     }
   }
-  const management = resursManagementCallbackSchema.safeParse(body)
-  if (management.success) {
-    const { paymentId, action, actionId } = management.data
-    return {
-      lookup: { pspReference: paymentId },
-      dedupKey: `management:${actionId}`,
-      pspActionId: actionId,
-      event: `MANAGEMENT:${action}`,
-      auditPayload: { ...management.data },
-      verified: false,
-    }
+  const managementTried = management ?? resursManagementCallbackSchema.safeParse(body)
+  if (managementTried.success) {
+    return managementHint(managementTried.data)
   }
-  const issues = [...authorization.error.issues, ...management.error.issues]
+  const issues = [...authorization.error.issues, ...managementTried.error.issues]
     .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`)
     .slice(0, 4)
     .join("; ")
   throw new CallbackRejectedError(`Resurs callback is neither an authorization nor a management callback (${issues})`, 400)
+}
+
+function managementHint(data: z.infer<typeof resursManagementCallbackSchema>): CallbackHint {
+  return {
+    lookup: { pspReference: data.paymentId },
+    dedupKey: `management:${data.actionId}`,
+    pspActionId: data.actionId,
+    event: `MANAGEMENT:${data.action}`,
+    auditPayload: { ...data },
+    verified: false,
+  }
 }
 
 /** What Resurs's own ecom library answers to a callback it took (R2 `Repository::process`): 202. */

@@ -24,7 +24,7 @@ import {
 } from "../../lifecycle/ledger"
 import type { MinorUnits } from "../../lifecycle/money"
 import { parseLifecyclePolicy, type LifecyclePolicy } from "../../lifecycle/policy"
-import { groupCommit } from "./group-commit"
+import { batchEntityIds, groupCommit } from "./group-commit"
 import { PaymentCallback } from "./models/payment-callback"
 import { PaymentCallbackRejection } from "./models/payment-callback-rejection"
 import { PaymentInstrument } from "./models/payment-instrument"
@@ -521,18 +521,20 @@ export default class PaymentLedgerModuleService extends MedusaService({
     if (!inputs.length) {
       return []
     }
+    const callbackIds = batchEntityIds("pcb", inputs.length)
+    const syncIds = batchEntityIds("psync", inputs.length)
     const rows = inputs.map((input, n) => ({
       n,
       provider_id: input.provider_id,
       by_merchant_reference: !("pspReference" in input.lookup),
       reference: "pspReference" in input.lookup ? input.lookup.pspReference : input.lookup.merchantReference,
-      callback_id: generateEntityId(undefined, "pcb"),
+      callback_id: callbackIds[n],
       dedup_key: input.dedup_key,
       verified: input.verified,
       received_at: (input.received_at ?? new Date()).toISOString(),
       // the movement it names, for the sync that checks whether every hint it answers is explained
       payload: input.psp_action_id ? { ...input.payload, psp_action_id: input.psp_action_id } : input.payload,
-      sync_id: generateEntityId(undefined, "psync"),
+      sync_id: syncIds[n],
       source: input.source,
       psp_action_id: input.psp_action_id ?? null,
     }))
