@@ -36,6 +36,17 @@ export const MAX_CONCURRENT_SYNCS = 4
 
 const active = new Set<string>()
 const rerun = new Set<string>()
+/** Payments whose loop here has not begun its next sync: that sync reads the PSP after now. */
+const waitingToSync = new Set<string>()
+
+/**
+ * True when this process will sync the payment and its sync has not begun yet: a hint arriving
+ * now is answered by that sync's read, so it need not be written to ask for one (the request that
+ * started the loop is still stored, for the reconcile job, should this process die).
+ */
+export function syncPendingHere(instrumentId: string): boolean {
+  return waitingToSync.has(instrumentId)
+}
 let running = 0
 const waiting: (() => void)[] = []
 
@@ -80,12 +91,22 @@ async function syncUntilSettled(container: MedusaContainer, instrumentId: string
   for (let interval = MIN_SYNC_INTERVAL_MS; ; interval = Math.min(interval * 2, MAX_SYNC_INTERVAL_MS)) {
     const started = Date.now()
     rerun.delete(instrumentId)
-    await untilQuiet(ledger, instrumentId)
+    waitingToSync.add(instrumentId)
+    try {
+      await untilQuiet(ledger, instrumentId)
+    } finally {
+      waitingToSync.delete(instrumentId)
+    }
     const { again } = await withSlot(() => syncPaymentWithPsp(container, { instrument_id: instrumentId, source: "callback" }))
     if (!again && !rerun.has(instrumentId)) {
       return
     }
-    await sleep(Math.max(0, interval - (Date.now() - started)))
+    waitingToSync.add(instrumentId)
+    try {
+      await sleep(Math.max(0, interval - (Date.now() - started)))
+    } finally {
+      waitingToSync.delete(instrumentId)
+    }
   }
 }
 

@@ -7,7 +7,8 @@
  *   expects → process asynchronously (event `psp_callback.stored` → sync workflow).
  *
  * A duplicate delivery still asks for a sync: a delivery never prevents a later sync (an early or
- * forged callback must not burn the dedup key of the real one). Bad signatures get 401, malformed
+ * forged callback must not burn the dedup key of the real one). A repeat that a sync already
+ * pending in this process will answer needs no write for that, and is answered from memory. Bad signatures get 401, malformed
  * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
  * in the log (never the body or its headers). Where the connector says so, callbacks it does not
  * act on (CallbackIgnoredError) and callbacks about payments we do not know (`acknowledgeUnknown`:
@@ -18,10 +19,27 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { CallbackIgnoredError, CallbackRejectedError } from "../../../../connectors/errors"
 import { callbackOutcomeLine, writeLogLine } from "../../../../lifecycle/log-lines"
-import type { CallbackHint, Connector } from "../../../../connectors/types"
+import type { CallbackAcknowledgement, CallbackHint, Connector } from "../../../../connectors/types"
 import { PAYMENT_LEDGER_MODULE, type PaymentLedgerModuleService } from "../../../../modules/payment-ledger"
 import { resolveCallbackConnector, UnknownProviderError } from "../../../../providers/base/registry"
-import { PSP_CALLBACK_STORED_EVENT } from "../../../../subscribers/psp-callback-stored"
+import { PSP_CALLBACK_STORED_EVENT, syncPendingHere } from "../../../../subscribers/psp-callback-stored"
+
+/**
+ * Deliveries this process stored (or found stored) lately, by provider and dedup key, with their
+ * payment: a repeat of one while a sync of that payment is pending here is answered without the
+ * database, since that sync's read answers it (a flood of duplicates costs no writes). Bounded:
+ * the oldest are forgotten first.
+ */
+const recentlyAccepted = new Map<string, string>()
+const RECENTLY_ACCEPTED_LIMIT = 10_000
+
+function rememberAccepted(key: string, instrumentId: string): void {
+  recentlyAccepted.delete(key)
+  recentlyAccepted.set(key, instrumentId)
+  if (recentlyAccepted.size > RECENTLY_ACCEPTED_LIMIT) {
+    recentlyAccepted.delete(recentlyAccepted.keys().next().value as string)
+  }
+}
 
 /** What may name a payment or an event and reach the database: printable, bounded. */
 function isSafeIdentifier(value: string): boolean {
@@ -89,6 +107,14 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     return
   }
 
+  const acceptedKey = hint.dedupKey === null ? undefined : `${providerId} ${hint.dedupKey}`
+  const repeatOf = acceptedKey === undefined ? undefined : recentlyAccepted.get(acceptedKey)
+  if (repeatOf && syncPendingHere(repeatOf)) {
+    sendAnswer(res, connector.acknowledge(hint, true))
+    writeLogLine(logger, callbackOutcomeLine("duplicate", { provider: providerId, instrument: repeatOf, reference, http: res.statusCode, event: hint.event, verified: hint.verified }))
+    return
+  }
+
   // one statement: find the payment, store the delivery once, ask for one sync
   const ledger = req.scope.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   let accepted: Awaited<ReturnType<PaymentLedgerModuleService["acceptCallback"]>>
@@ -114,21 +140,18 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     countRejected("unknown_payment")
     writeLogLine(logger, callbackOutcomeLine(answer ? "ignored" : "rejected", { provider: providerId, http: answer?.status ?? 404, event: hint.event, reason: "unknown payment", reference }))
     if (answer) {
-      for (const [name, value] of Object.entries(answer.headers ?? {})) {
-        res.setHeader(name, value)
-      }
-      res.status(answer.status).json(answer.body)
+      sendAnswer(res, answer)
       return
     }
     res.status(404).json({ message: "Unknown payment" })
     return
   }
 
-  const answer = connector.acknowledge(hint, accepted.duplicate)
-  for (const [name, value] of Object.entries(answer.headers ?? {})) {
-    res.setHeader(name, value)
+  if (acceptedKey !== undefined) {
+    rememberAccepted(acceptedKey, accepted.instrument_id)
   }
-  res.status(answer.status).json(answer.body)
+  const answer = connector.acknowledge(hint, accepted.duplicate)
+  sendAnswer(res, answer)
   writeLogLine(logger, callbackOutcomeLine(accepted.duplicate ? "duplicate" : hint.dedupKey === null ? "sync_requested" : "stored", { provider: providerId, instrument: accepted.instrument_id, reference, http: answer.status, event: hint.event, verified: hint.verified }))
 
   // a hint while a sync is already asked for is covered by it (the sync runs once more): only the
@@ -137,6 +160,13 @@ async function handleCallback(req: MedusaRequest, res: MedusaResponse, method: "
     const eventBus = req.scope.resolve(Modules.EVENT_BUS)
     await eventBus.emit({ name: PSP_CALLBACK_STORED_EVENT, data: { instrument_id: accepted.instrument_id } })
   }
+}
+
+function sendAnswer(res: MedusaResponse, answer: CallbackAcknowledgement): void {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) {
+    res.setHeader(name, value)
+  }
+  res.status(answer.status).json(answer.body)
 }
 
 export const POST = (req: MedusaRequest, res: MedusaResponse) => handleCallback(req, res, "POST")
