@@ -19,9 +19,11 @@ export const PSP_CALLBACK_STORED_EVENT = "psp_callback.stored"
 
 /**
  * Hints that keep arriving while a payment syncs (a burst, or a flood of forged ones) are answered
- * by one more sync each round, the first after MIN_SYNC_INTERVAL_MS and each next one after twice
- * as long, up to MAX_SYNC_INTERVAL_MS (Medusa core's own webhook delay): a flood costs at most one
- * PSP read per payment every 5 s, and a real callback in the middle of it is applied within 5 s.
+ * by one more sync each round, at most one every MIN_SYNC_INTERVAL_MS. While the rounds bring
+ * nothing new (the PSP's answer is the one already applied), each next one waits twice as long, up
+ * to MAX_SYNC_INTERVAL_MS (Medusa core's own webhook delay): a flood costs at most one PSP read per
+ * payment every 5 s, a real callback in it is applied within 5 s, and a payment that is really
+ * moving (a lifecycle's callbacks one after the other) is read every second.
  */
 export const MIN_SYNC_INTERVAL_MS = 1000
 export const MAX_SYNC_INTERVAL_MS = 5000
@@ -88,7 +90,7 @@ async function untilQuiet(ledger: PaymentLedgerModuleService, instrumentId: stri
 
 async function syncUntilSettled(container: MedusaContainer, instrumentId: string): Promise<void> {
   const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
-  for (let interval = MIN_SYNC_INTERVAL_MS; ; interval = Math.min(interval * 2, MAX_SYNC_INTERVAL_MS)) {
+  for (let interval = MIN_SYNC_INTERVAL_MS; ; ) {
     const started = Date.now()
     rerun.delete(instrumentId)
     waitingToSync.add(instrumentId)
@@ -97,10 +99,11 @@ async function syncUntilSettled(container: MedusaContainer, instrumentId: string
     } finally {
       waitingToSync.delete(instrumentId)
     }
-    const { again } = await withSlot(() => syncPaymentWithPsp(container, { instrument_id: instrumentId, source: "callback" }))
+    const { again, changed } = await withSlot(() => syncPaymentWithPsp(container, { instrument_id: instrumentId, source: "callback" }))
     if (!again && !rerun.has(instrumentId)) {
       return
     }
+    interval = changed ? MIN_SYNC_INTERVAL_MS : Math.min(interval * 2, MAX_SYNC_INTERVAL_MS)
     waitingToSync.add(instrumentId)
     try {
       await sleep(Math.max(0, interval - (Date.now() - started)))

@@ -49,6 +49,8 @@ export type SyncPaymentWithPspResult = {
   effects: string[]
   /** a hint arrived while this sync ran: sync once more */
   again: boolean
+  /** false when the hints brought nothing new (a read equal to the last one applied, or no read needed) */
+  changed: boolean
 }
 
 type MedusaSide = MedusaPaymentSide & {
@@ -226,7 +228,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
     // (the callback Resurs sends for our capture arrives before its answer): nothing to read
     const again = await ledger.completeSync(instrument.id, { before: startedAt, outcome: "no_change: movement already settled", generation, fingerprint: null })
     const state = (instrument.psp_state ?? "awaiting_shopper") as PspPayment["state"]
-    return { psp_state: state, psp_status: instrument.psp_status ?? "", store_state: storeStateFor(state, instrument.metadata?.safe_to_ship !== false), effects: [], again }
+    return { psp_state: state, psp_status: instrument.psp_status ?? "", store_state: storeStateFor(state, instrument.metadata?.safe_to_ship !== false), effects: [], again, changed: false }
   }
   const connector = await resolveConnector(container, instrument.provider_id)
   const context = { ledger, connector, instrument }
@@ -243,6 +245,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
       store_state: storeStateFor(payment.state, payment.safeToShip ?? true),
       effects: [],
       again,
+      changed: false,
     }
   }
   await ledger.appendPspStatus(instrument.id, { status: payment.rawStatus, source: input.source, state: payment.state, ...shipGateOf(payment) })
@@ -311,6 +314,7 @@ async function syncUnderLock(container: MedusaContainer, input: SyncPaymentWithP
     ...(side?.orderId ? { order_id: side.orderId } : {}),
     effects: applied,
     again,
+    changed: true,
   }
 }
 
