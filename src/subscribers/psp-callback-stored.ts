@@ -88,28 +88,28 @@ async function untilQuiet(ledger: PaymentLedgerModuleService, instrumentId: stri
   }
 }
 
+/** Waits while the payment's next sync here has not begun: a hint meanwhile is answered by it (syncPendingHere). */
+async function beforeNextSync(instrumentId: string, wait: () => Promise<unknown>): Promise<void> {
+  waitingToSync.add(instrumentId)
+  try {
+    await wait()
+  } finally {
+    waitingToSync.delete(instrumentId)
+  }
+}
+
 async function syncUntilSettled(container: MedusaContainer, instrumentId: string): Promise<void> {
   const ledger = container.resolve<PaymentLedgerModuleService>(PAYMENT_LEDGER_MODULE)
   for (let interval = MIN_SYNC_INTERVAL_MS; ; ) {
     const started = Date.now()
     rerun.delete(instrumentId)
-    waitingToSync.add(instrumentId)
-    try {
-      await untilQuiet(ledger, instrumentId)
-    } finally {
-      waitingToSync.delete(instrumentId)
-    }
+    await beforeNextSync(instrumentId, () => untilQuiet(ledger, instrumentId))
     const { again, changed } = await withSlot(() => syncPaymentWithPsp(container, { instrument_id: instrumentId, source: "callback" }))
     if (!again && !rerun.has(instrumentId)) {
       return
     }
     interval = changed ? MIN_SYNC_INTERVAL_MS : Math.min(interval * 2, MAX_SYNC_INTERVAL_MS)
-    waitingToSync.add(instrumentId)
-    try {
-      await sleep(Math.max(0, interval - (Date.now() - started)))
-    } finally {
-      waitingToSync.delete(instrumentId)
-    }
+    await beforeNextSync(instrumentId, () => sleep(Math.max(0, interval - (Date.now() - started))))
   }
 }
 

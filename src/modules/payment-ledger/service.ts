@@ -91,7 +91,6 @@ export interface RecordCallbackInput {
   received_at?: Date
 }
 
-/** Why an order is on hold, as the instrument says: the PSP holds it, it is not safe to ship yet, or only part of it is authorized. */
 /** A verified callback to acknowledge (see `acceptCallbacks`). */
 export type AcceptedCallbackInput = {
   provider_id: string
@@ -109,6 +108,7 @@ export type AcceptedCallbackInput = {
 
 export type AcceptedCallback = { instrument_id: string; duplicate: boolean; syncStarted: boolean }
 
+/** Why an order is on hold, as the instrument says: the PSP holds it, it is not safe to ship yet, or only part of it is authorized. */
 export type HoldReason = "psp_on_hold" | "not_safe_to_ship" | "partly_paid"
 
 export interface AttentionInstrument {
@@ -1074,20 +1074,6 @@ export default class PaymentLedgerModuleService extends MedusaService({
       const knex = transaction(sharedContext)
       await knex("payment_operation").whereIn("id", operationIds).update({ medusa_verified_at: knex.fn.now() })
     }
-  }
-
-  /** The instrument our merchant reference names, for one provider, if any. */
-  @InjectManager()
-  async findInstrumentByMerchantReference(
-    providerId: string,
-    merchantReference: string,
-    @MedusaContext() sharedContext: Context = {}
-  ): Promise<PaymentInstrumentRecord | null> {
-    const row = await connection(sharedContext)<PaymentInstrumentRecord>("payment_instrument")
-      .where({ provider_id: providerId, merchant_reference: merchantReference })
-      .whereNull("deleted_at")
-      .first()
-    return row ?? null
   }
 
   /** The instrument a PSP reference belongs to, for one provider, if any. */

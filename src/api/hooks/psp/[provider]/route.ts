@@ -8,9 +8,9 @@
  *
  * A duplicate delivery still asks for a sync: a delivery never prevents a later sync (an early or
  * forged callback must not burn the dedup key of the real one). A repeat that a sync already
- * pending in this process will answer needs no write for that, and is answered from memory. Bad signatures get 401, malformed
- * bodies 400/415, unknown payments 404; such callbacks change nothing and leave only an audit line
- * in the log (never the body or its headers). Where the connector says so, callbacks it does not
+ * pending in this process will answer needs no write for that, and is answered from memory. Bad
+ * signatures get 401, malformed bodies 400/415, unknown payments 404; such callbacks change
+ * nothing and leave only an audit line in the log (never the body or its headers). Where the connector says so, callbacks it does not
  * act on (CallbackIgnoredError) and callbacks about payments we do not know (`acknowledgeUnknown`:
  * PSPs that retry or disable endpoints on anything but a success) get its answer instead, with
  * nothing stored.
